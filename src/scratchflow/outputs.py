@@ -1,0 +1,83 @@
+"""Writing results safely: atomic files, checksums and provenance records.
+
+Every output is written to a temporary name in its destination folder and renamed into
+place only when complete, so an interrupted run never leaves a half-written file and a
+rerun can trust any file that exists.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from scratchflow import __version__
+
+CORE_PACKAGES = ("numpy", "scipy", "pandas", "tables", "click", "PyYAML")
+
+
+@contextlib.contextmanager
+def atomic_path(final: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``final``; rename it onto ``final`` on success."""
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, final)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False)
+    return Path(path)
+
+
+def write_json(obj: dict, path: str | Path) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
+    return Path(path)
+
+
+def sha256_file(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(chunk_bytes):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def software_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """Versions of Python, scratchflow and the packages that shaped a result."""
+    versions = {"python": platform.python_version(), "scratchflow": __version__}
+    for name in CORE_PACKAGES + extra:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def provenance(step: str, inputs: list[str | Path], parameters: dict, **details) -> dict:
+    """A record of what made an output: step, parameters, versions and input checksums."""
+    return {
+        "step": step,
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "parameters": parameters,
+        "software": software_versions(),
+        "inputs": [{"path": str(p), "sha256": sha256_file(p)} for p in inputs],
+        **details,
+    }

@@ -1,0 +1,105 @@
+"""Quantify one pose file: detect scratching for each individual and write the CSVs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from scratchflow import outputs
+from scratchflow.errors import InputError
+from scratchflow.pose_io import PoseData, load_pose, resolve_roles
+from scratchflow.scratch.detect import REQUIRED_ROLES, ScratchResult, detect_scratching
+from scratchflow.scratch.params import ScratchParams
+from scratchflow.scratch.tables import summary_table, timebin_table
+
+OUTPUT_SUFFIXES = ("scratch_bouts.csv", "scratch_strokes.csv", "scratch_summary.csv",
+                   "scratch_timebins.csv", "scratch_provenance.json")
+
+
+@dataclass(frozen=True)
+class QuantifyRequest:
+    pose_path: Path
+    out_dir: Path
+    params: ScratchParams
+    fps: float | None = None
+    bodyparts: dict[str, str] | None = None
+    individual: str | None = None
+
+
+def recorded_fps(pose_path: Path) -> float | None:
+    """The frame rate in the pose file's JSON sidecar (``<stem>.json``), if there is one."""
+    sidecar = pose_path.with_suffix(".json")
+    if not sidecar.is_file():
+        return None
+    try:
+        value = json.loads(sidecar.read_text()).get("fps")
+    except (json.JSONDecodeError, AttributeError) as err:
+        raise InputError(sidecar, f"sidecar is not a JSON object: {err}", None) from err
+    return None if value is None else float(value)
+
+
+def resolve_fps(pose_path: Path, given: float | None) -> float:
+    recorded = recorded_fps(pose_path)
+    if given is not None and recorded is not None and abs(given - recorded) > 1e-6 * recorded:
+        raise InputError(
+            pose_path,
+            f"--fps {given:g} disagrees with the {recorded:g} fps recorded in "
+            f"{pose_path.with_suffix('.json').name}",
+            "drop --fps or correct the sidecar",
+        )
+    fps = given if given is not None else recorded
+    if fps is None:
+        raise InputError(pose_path, "frame rate unknown", "pass --fps (e.g. --fps 120)")
+    return fps
+
+
+def select_individuals(pose: PoseData, name: str | None) -> list[int]:
+    if name is None:
+        return list(range(len(pose.individuals)))
+    if name not in pose.individuals:
+        raise InputError(
+            pose.source,
+            f"individual {name!r} not found; the file has {list(pose.individuals)}",
+            "pass one of those to --individual",
+        )
+    return [pose.individuals.index(name)]
+
+
+def quantify_file(request: QuantifyRequest) -> dict[str, Path]:
+    """Run detection on every selected individual and write the five outputs atomically."""
+    pose_path = Path(request.pose_path)
+    fps = resolve_fps(pose_path, request.fps)
+    pose = load_pose(pose_path, fps)
+    roles = resolve_roles(pose, request.bodyparts, required=REQUIRED_ROLES)
+    results = [
+        detect_scratching(pose, roles, request.params, i)
+        for i in select_individuals(pose, request.individual)
+    ]
+    return write_outputs(results, pose, roles, request)
+
+
+def write_outputs(results: list[ScratchResult], pose: PoseData, roles: dict[str, int],
+                  request: QuantifyRequest) -> dict[str, Path]:
+    stem = Path(request.pose_path).stem
+    paths = {s: Path(request.out_dir) / f"{stem}_{s}" for s in OUTPUT_SUFFIXES}
+    outputs.write_csv(pd.concat([r.bouts for r in results]), paths["scratch_bouts.csv"])
+    outputs.write_csv(pd.concat([r.strokes for r in results]), paths["scratch_strokes.csv"])
+    outputs.write_csv(summary_table(results), paths["scratch_summary.csv"])
+    timebins = timebin_table(results, request.params.bin_s)
+    outputs.write_csv(timebins, paths["scratch_timebins.csv"])
+    record = outputs.provenance(
+        "quantify",
+        [request.pose_path],
+        request.params.to_dict(),
+        fps=pose.fps,
+        bodyparts={role: pose.keypoints[i] for role, i in roles.items()},
+        individuals={
+            r.individual: {"body_length_px": r.body_length_px, "rejected_candidates": r.rejected}
+            for r in results
+        },
+    )
+    outputs.write_json(record, paths["scratch_provenance.json"])
+    return paths
