@@ -26,8 +26,8 @@ ROLES = ("nose", "tail_base", "fore_left", "fore_right", "hind_left", "hind_righ
 DEFAULT_BODYPARTS: dict[str, tuple[str, ...]] = {
     "nose": ("nose", "snout"),
     "tail_base": ("tail_base", "tailbase", "tail base", "butt/proximal tail", "base_of_tail"),
-    "fore_left": ("fore_paw_left", "front paw l", "forepaw_l", "front_left_paw", "forehand-left"),
-    "fore_right": ("fore_paw_right", "front paw r", "forepaw_r", "front_right_paw", "forehand-right"),
+    "fore_left": ("fore_paw_left", "front paw l", "forepaw_l", "forehand-left"),
+    "fore_right": ("fore_paw_right", "front paw r", "forepaw_r", "forehand-right"),
     "hind_left": ("hind_paw_left", "hind paw l", "hindpaw_l", "left_rear_paw", "hindhand-left"),
     "hind_right": ("hind_paw_right", "hind paw r", "hindpaw_r", "right_rear_paw", "hindhand-right"),
 }
