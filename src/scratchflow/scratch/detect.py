@@ -250,13 +250,20 @@ def _find_strokes(diff, diff_band, segments, fps, params: ScratchParams, body_le
 
 
 def _group_strokes(peaks: np.ndarray, fps: float, params: ScratchParams) -> list[np.ndarray]:
-    """Split the stroke sequence where the gap exceeds one slow stroke plus merge_gap_s."""
+    """Strokes within one slow stroke period form a train; lone strokes are dropped; trains
+    closer than merge_gap_s join one bout; a bout needs at least min_strokes strokes."""
     if peaks.size == 0:
         return []
-    limit = fps * (1 / params.min_stroke_hz + params.merge_gap_s)
-    breaks = np.flatnonzero(np.diff(peaks) > limit) + 1
-    groups = np.split(np.arange(peaks.size), breaks)
-    return [g for g in groups if g.size >= params.min_strokes]
+    breaks = np.flatnonzero(np.diff(peaks) > fps / params.min_stroke_hz) + 1
+    trains = np.split(np.arange(peaks.size), breaks)
+    trains = [t for t in trains if t.size >= 2]
+    bouts: list[np.ndarray] = []
+    for train in trains:
+        if bouts and peaks[train[0]] - peaks[bouts[-1][-1]] <= params.merge_gap_s * fps:
+            bouts[-1] = np.concatenate([bouts[-1], train])
+        else:
+            bouts.append(train)
+    return [b for b in bouts if b.size >= params.min_strokes]
 
 
 def _body_speed(centre: np.ndarray, fps: float) -> np.ndarray:
