@@ -13,8 +13,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Until the video steps exist, the demo quantifies the bundled pose file and scores the
+# calls against its scripted truth.
 demo: install
-	$(VENV)/bin/scratchflow demo --out demo_output
+	$(VENV)/bin/scratchflow quantify examples/demo/demo_pose.h5 --out demo_output
+	$(VENV)/bin/scratchflow evaluate --pred demo_output/demo_pose_scratch_bouts.csv \
+		--truth examples/demo/demo_truth.csv --out demo_output/demo_scores.json
 
 test: install
 	$(VENV)/bin/ruff check .

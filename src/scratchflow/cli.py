@@ -80,6 +80,61 @@ def quantify(pose_files, out_dir, fps, params_path, bodyparts, individual):
         sys.exit(1)
 
 
+@main.command()
+@click.option("--pred", "preds", multiple=True, required=True, type=click.Path(dir_okay=False),
+              help="Predicted <stem>_scratch_bouts.csv. Repeat, paired with --truth in order.")
+@click.option("--truth", "truths", multiple=True, required=True, type=click.Path(dir_okay=False),
+              help="Annotation CSV: start_s,end_s[,limb][,n_strokes].")
+@click.option("--min-iou", default=0.2, show_default=True, help="IoU for a bout to match.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), help="Write scores as JSON.")
+def evaluate(preds, truths, min_iou, out_path):
+    """Score predicted bouts against annotations, pooled over all pairs."""
+    import pandas as pd
+
+    from scratchflow import outputs
+    from scratchflow.evaluate import read_annotations, score
+
+    if len(preds) != len(truths):
+        raise click.UsageError("give one --truth per --pred")
+    pairs = [(pd.read_csv(p), read_annotations(t)) for p, t in zip(preds, truths, strict=True)]
+    scores = score(pairs, min_iou).to_dict()
+    for name, value in scores.items():
+        shown = f"{value:.3f}" if isinstance(value, float) else value
+        click.echo(f"{name:>22}: {shown}")
+    if out_path:
+        outputs.write_json(scores, out_path)
+
+
+@main.command()
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the best parameters (YAML); trials go beside it as CSV.")
+@click.option("--trials", default=200, show_default=True, help="Random-search trials.")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--space", "space_path", type=click.Path(dir_okay=False),
+              help="YAML mapping parameter names to candidate values.")
+@click.option("--bodypart", "bodyparts", multiple=True, metavar="ROLE=NAME")
+def tune(manifest, out_path, trials, seed, space_path, bodyparts):
+    """Pick detector parameters by bout F1 on annotated files listed in MANIFEST.
+
+    MANIFEST is a CSV with columns pose,annotations[,fps], paths relative to it.
+    """
+    from scratchflow import outputs
+    from scratchflow.tune import read_manifest, read_space
+    from scratchflow.tune import tune as run_tune
+
+    cases = read_manifest(manifest, _parse_bodyparts(bodyparts))
+    space = read_space(space_path)
+    with click.progressbar(length=trials, label=f"tuning on {len(cases)} file(s)") as bar:
+        best, table = run_tune(cases, space, trials, seed, progress=bar.update)
+    out = Path(out_path)
+    with outputs.atomic_path(out) as tmp:
+        tmp.write_text(best.to_yaml())
+    outputs.write_csv(table, out.with_suffix(".trials.csv"))
+    top = table.sort_values(["bout_f1", "time_f1"], ascending=False).iloc[0]
+    click.echo(f"best bout F1 {top.bout_f1:.3f}, time F1 {top.time_f1:.3f}: wrote {out}")
+
+
 @main.command("params")
 def show_params():
     """Print the default detector parameters as YAML (a starting point for --params)."""

@@ -71,8 +71,8 @@ def select_individuals(pose: PoseData, name: str | None) -> list[int]:
 def quantify_file(request: QuantifyRequest) -> dict[str, Path]:
     """Run detection on every selected individual and write the five outputs atomically."""
     pose_path = Path(request.pose_path)
-    fps = resolve_fps(pose_path, request.fps)
-    pose = load_pose(pose_path, fps)
+    pose = load_pose(pose_path)  # first: a wrong or broken file is the more basic problem
+    pose = pose.with_fps(resolve_fps(pose_path, request.fps))
     roles = resolve_roles(pose, request.bodyparts, required=REQUIRED_ROLES)
     results = [
         detect_scratching(pose, roles, request.params, i)

@@ -1,0 +1,182 @@
+"""The detector on analytic signals whose strokes and bouts are known exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scratchflow.errors import InputError
+from scratchflow.pose_io import PoseData, resolve_roles
+from scratchflow.scratch import ScratchParams, detect_scratching
+from scratchflow.synthetic import SKELETON, procedural_mouse
+
+BODY = np.array([[100, 0], [0, 0], [80, -10], [80, 10], [20, -15], [20, 15]], float)
+HIND = {"left": 4, "right": 5}
+PARAMS = ScratchParams()
+
+
+def still_mouse(fps: float, seconds: float = 6.0, seed: int = 0) -> np.ndarray:
+    """(T, 6, 2) positions of a motionless mouse (body length 100 px) with 0.3 px noise."""
+    n = int(seconds * fps)
+    return np.tile(BODY, (n, 1, 1)) + np.random.default_rng(seed).normal(0, 0.3, (n, 6, 2))
+
+
+def add_strokes(pos, fps, paw, start_s, n, hz, amplitude_px=20.0, axis=(1.0, 0.0)):
+    """n strokes of 0.5*(1-cos) excursion; stroke k peaks at start + (k + 0.5)/hz."""
+    phase = (np.arange(len(pos)) / fps - start_s) * hz
+    active = (phase >= 0) & (phase < n)
+    excursion = amplitude_px * 0.5 * (1 - np.cos(2 * np.pi * phase[active]))
+    pos[active, paw] += excursion[:, None] * np.asarray(axis)
+    return active
+
+
+def as_pose(pos, fps, likelihood=None) -> PoseData:
+    lik = np.ones(pos.shape[:2]) if likelihood is None else likelihood
+    return PoseData(pos[:, None], lik[:, None], SKELETON, ("m",), fps, "analytic")
+
+
+def detect(pose, params=PARAMS):
+    return detect_scratching(pose, resolve_roles(pose), params)
+
+
+@pytest.mark.parametrize("fps", [60, 120, 250])
+@pytest.mark.parametrize(("limb", "hz", "n"), [("left", 15, 10), ("right", 20, 4),
+                                               ("right", 12, 25)])
+def test_one_bout_exact(fps, limb, hz, n):
+    pos = still_mouse(fps)
+    add_strokes(pos, fps, HIND[limb], start_s=2.0, n=n, hz=hz)
+    result = detect(as_pose(pos, fps))
+    assert len(result.bouts) == 1
+    bout = result.bouts.iloc[0]
+    assert bout.limb == limb and bout.n_strokes == n
+    assert bout.stroke_rate_hz == pytest.approx(hz, rel=0.05)
+    assert bout.start_s == pytest.approx(2.0, abs=1.5 / fps + 0.1 / hz)
+    assert bout.end_s == pytest.approx(2.0 + n / hz, abs=1.5 / fps + 0.1 / hz)
+    expected_peaks = 2.0 + (np.arange(n) + 0.5) / hz
+    # A peak's flat top spans frames; under 0.3 px noise its timing is good to ~0.1 period.
+    np.testing.assert_allclose(result.strokes["time_s"], expected_peaks, atol=max(1 / fps, 0.1 / hz))
+    assert result.body_length_px == pytest.approx(100, rel=0.01)
+
+
+def test_two_bouts_and_gap_merging():
+    fps = 120
+    pos = still_mouse(fps, seconds=8)
+    add_strokes(pos, fps, HIND["left"], 1.0, 8, 16)
+    add_strokes(pos, fps, HIND["left"], 1.0 + 8 / 16 + 0.1, 6, 16)  # 0.1 s pause: same bout
+    add_strokes(pos, fps, HIND["right"], 5.0, 5, 18)  # far away: its own bout
+    result = detect(as_pose(pos, fps))
+    assert result.bouts[["limb", "n_strokes"]].values.tolist() == [["left", 14], ["right", 5]]
+    unmerged = detect(as_pose(pos, fps), ScratchParams(merge_gap_s=0.05))
+    assert unmerged.bouts["n_strokes"].tolist() == [8, 6, 5]
+
+
+def test_blurred_paw_with_low_likelihood_still_counts():
+    fps = 120
+    pos = still_mouse(fps)
+    active = add_strokes(pos, fps, HIND["right"], 2.0, 12, 18)
+    likelihood = np.ones(pos.shape[:2])
+    likelihood[active, HIND["right"]] = 0.15  # motion blur: the model is unsure
+    result = detect(as_pose(pos, fps, likelihood))
+    assert result.bouts["n_strokes"].tolist() == [12]
+
+
+def test_too_few_strokes_is_not_a_bout():
+    fps = 120
+    pos = still_mouse(fps)
+    add_strokes(pos, fps, HIND["left"], 2.0, 2, 15)
+    assert detect(as_pose(pos, fps)).bouts.empty
+
+
+def shaken_mouse(fps, paw_gain):
+    """A 0.5 s, 20 Hz whole-body shake; the hind paws move paw_gain times the body."""
+    pos = still_mouse(fps)
+    t = np.arange(len(pos)) / fps
+    shaking = (t >= 2) & (t < 2.5)
+    gain = np.ones(6)
+    gain[[HIND["left"], HIND["right"]]] = paw_gain
+    wave = 20 * np.sin(2 * np.pi * 20 * t[shaking])
+    pos[shaking] += wave[:, None, None] * gain[None, :, None] * [0, 1]
+    return pos
+
+
+def test_whole_body_shake_cancels_in_the_paw_difference():
+    result = detect(as_pose(shaken_mouse(120, paw_gain=[0.95, 1.05]), 120))
+    assert result.bouts.empty
+
+
+def test_whole_body_shake_with_uneven_paws_is_rejected():
+    # The paw difference now oscillates (0.8 x 20 px), but the body moves as much: a shake.
+    result = detect(as_pose(shaken_mouse(120, paw_gain=[0.6, 1.4]), 120))
+    assert result.bouts.empty
+    assert result.rejected["whole_body"] == 1
+
+
+def test_walking_is_rejected():
+    pose = procedural_mouse(duration_s=60, fps=120, seed=3)
+    result = detect(pose)
+    assert result.bouts.empty
+
+
+def test_scratch_like_motion_while_walking_is_rejected():
+    fps = 120
+    pos = still_mouse(fps)
+    t = np.arange(len(pos)) / fps
+    pos += (t * 150)[:, None, None] * np.array([1.0, 0.0])  # 1.5 body lengths per second
+    add_strokes(pos, fps, HIND["left"], 2.0, 10, 15)
+    result = detect(as_pose(pos, fps))
+    assert result.bouts.empty and result.rejected["moving"] == 1
+
+
+def test_low_likelihood_glitch_flicker_is_rejected():
+    fps = 120
+    pos = still_mouse(fps)
+    likelihood = np.ones(pos.shape[:2])
+    flicker = np.arange(int(2 * fps), int(2.5 * fps), 8)  # 15 Hz for 0.5 s, 0.6 BL away
+    pos[flicker, HIND["left"]] += [50, 35]
+    likelihood[flicker, HIND["left"]] = 0.05
+    result = detect(as_pose(pos, fps, likelihood))
+    assert result.bouts.empty
+    # The same flicker at high likelihood is believed, so the policy is what removed it.
+    believed = detect(as_pose(pos, fps))
+    assert not believed.bouts.empty
+
+
+def test_same_parameters_hold_across_frame_rates():
+    counts = []
+    for fps in (60, 120, 250):
+        pos = still_mouse(fps, seconds=10)
+        add_strokes(pos, fps, HIND["left"], 2.0, 9, 14)
+        add_strokes(pos, fps, HIND["right"], 6.0, 15, 19)
+        counts.append(detect(as_pose(pos, fps)).bouts["n_strokes"].tolist())
+    assert counts == [[9, 15]] * 3
+
+
+def test_frame_rate_too_low_for_scratching():
+    pose = as_pose(still_mouse(12), 12)
+    with pytest.raises(InputError, match=r"analytic: at 12 fps strokes of 8 Hz.*need at least 16"):
+        detect(pose)
+
+
+def test_unknown_frame_rate():
+    pose = as_pose(still_mouse(60), None)
+    with pytest.raises(InputError, match="frame rate unknown"):
+        detect(pose)
+
+
+def test_low_frame_rate_warns_about_aliasing():
+    with pytest.warns(UserWarning, match="alias"):
+        detect(as_pose(still_mouse(30), 30))
+
+
+def test_track_lost_for_the_whole_file():
+    pos = still_mouse(60)
+    pos[:, HIND["left"]] = np.nan
+    result = detect(as_pose(pos, 60))
+    assert result.bouts.empty
+
+
+def test_body_length_cannot_be_estimated():
+    pos = still_mouse(60)
+    pos[:, 0] = np.nan
+    with pytest.raises(InputError, match="cannot estimate body length"):
+        detect(as_pose(pos, 60))

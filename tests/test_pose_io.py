@@ -1,0 +1,152 @@
+"""Readers on real third-party files, and every bad input they must reject clearly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scratchflow.errors import InputError
+from scratchflow.pose_io import PoseData, load_pose, resolve_roles
+from scratchflow.synthetic import procedural_mouse, to_dlc_table
+
+BSOID = "bsoid_bottomup/yttri-bottomup_dlc-model/examples/raw_clip1DLC_resnet50_OpenFieldHighResApr8shuffle1_1030000"
+DEEPOF = "deepof_tests/tests/test_examples"
+
+
+def test_dlc_single_animal_h5_and_csv_agree(shared_data):
+    h5 = load_pose(shared_data / f"{BSOID}.h5", fps=60)
+    csv = load_pose(shared_data / f"{BSOID}.csv", fps=60)
+    assert h5.position.shape == (7200, 1, 6, 2)
+    assert h5.keypoints == ("Snout", "Front Paw R", "Front Paw L", "Hind Paw R", "Hind Paw L",
+                            "Butt/Proximal Tail")
+    assert h5.individuals == ("individual_0",) and h5.fps == 60
+    np.testing.assert_allclose(h5.position, csv.position, rtol=1e-6)
+    np.testing.assert_allclose(h5.likelihood, csv.likelihood, rtol=1e-6)
+    raw = pd.read_hdf(shared_data / f"{BSOID}.h5")
+    assert h5.position[10, 0, 3, 1] == raw.iloc[10][(raw.columns[0][0], "Hind Paw R", "y")]
+
+
+def test_dlc_multi_animal_tracklets_use_tracks_key(shared_data):
+    pose = load_pose(shared_data / f"{DEEPOF}/test_madlc_topview/Tables/testDLC_h5_table_madlc.h5")
+    assert pose.individuals == ("mouse_black_tail", "mouse_white_tail")
+    assert pose.position.shape == (100, 2, 14, 2)
+    raw = pd.read_hdf(shared_data / f"{DEEPOF}/test_madlc_topview/Tables/testDLC_h5_table_madlc.h5")
+    scorer = raw.columns[0][0]
+    assert pose.position[5, 1, 0, 0] == pytest.approx(raw.iloc[5][(scorer, "mouse_white_tail",
+                                                                   "Nose", "x")], nan_ok=True)
+
+
+def test_dlc_multi_animal_csv_has_individuals_level(shared_data):
+    pose = load_pose(shared_data / f"{DEEPOF}/test_madlc_topview/Tables/testDLC_csv_table_madlc.csv")
+    assert pose.individuals == ("mouse_black_tail", "mouse_white_tail")
+    assert pose.position.shape[1:] == (2, 14, 2)
+
+
+def test_dlc_labelled_data_csv_without_likelihood(shared_data):
+    labelled = shared_data / (
+        "dlc_openfield/examples/openfield-Pranav-2018-10-30/labeled-data/m4s1/CollectedData_Pranav.csv"
+    )
+    pose = load_pose(labelled)
+    assert pose.keypoints == ("snout", "leftear", "rightear", "tailbase")
+    assert pose.n_frames == 116
+    present = np.isfinite(pose.position[..., 0])
+    assert np.all(pose.likelihood[present] == 1.0)
+
+
+def test_sleap_analysis_h5(shared_data):
+    path = shared_data / f"{DEEPOF}/test_single_topview/Tables/SLEAP/testDLC_sleap.analysis.h5"
+    pose = load_pose(path, fps=30)
+    assert pose.individuals == ("track_0",)
+    assert pose.keypoints[:3] == ("Nose", "Left_ear", "Right_ear")
+    assert pose.position.shape == (101, 1, 14, 2)
+    import tables
+
+    with tables.open_file(path) as h5:
+        tracks = h5.root.tracks.read()  # (track, xy, node, frame)
+    np.testing.assert_array_equal(pose.position[7, 0, 4], tracks[0, :, 4, 7])
+
+
+def test_default_roles_cover_real_skeletons(shared_data):
+    bsoid = load_pose(shared_data / f"{BSOID}.h5")
+    assert resolve_roles(bsoid) == {"nose": 0, "fore_right": 1, "fore_left": 2,
+                                    "hind_right": 3, "hind_left": 4, "tail_base": 5}
+    vame = load_pose(shared_data / "vame_bottomup/tests/tests_project_sample_data/cropped_video.csv")
+    assert set(resolve_roles(vame)) == {"nose", "tail_base", "fore_left", "fore_right",
+                                        "hind_left", "hind_right"}
+
+
+# --- bad input -----------------------------------------------------------------------
+
+
+def _write_h5(pose: PoseData, path):
+    to_dlc_table(pose).to_hdf(path, key="df_with_missing", format="table", mode="w")
+    return path
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="pose file not found"):
+        load_pose(tmp_path / "nope.h5")
+
+
+def test_wrong_type(tmp_path):
+    path = tmp_path / "tracks.json"
+    path.write_text("{}")
+    with pytest.raises(InputError, match=r"tracks.json: unsupported pose file type '.json'"):
+        load_pose(path)
+
+
+def test_hdf5_that_is_not_pose(shared_data):
+    with pytest.raises(InputError, match=r"sample_pose_est_v2.h5: HDF5 file holds neither"):
+        load_pose(shared_data / "jabs_pose/tests/data/sample_pose_est_v2.h5")
+
+
+def test_not_hdf5_at_all(tmp_path):
+    path = tmp_path / "broken.h5"
+    path.write_bytes(b"not an hdf5 file")
+    with pytest.raises(InputError, match="broken.h5: not a readable HDF5 file"):
+        load_pose(path)
+
+
+def test_csv_that_is_not_deeplabcut(tmp_path):
+    path = tmp_path / "other.csv"
+    path.write_text("frame,x,y\n0,1,2\n")
+    with pytest.raises(InputError, match=r"other.csv: not a DeepLabCut CSV.*expected 'scorer'"):
+        load_pose(path)
+
+
+def test_empty_table(tmp_path):
+    pose = procedural_mouse(1, 30, seed=0)
+    path = tmp_path / "empty.csv"
+    to_dlc_table(pose).iloc[:0].to_csv(path)  # DeepLabCut's header rows, no frames
+    with pytest.raises(InputError, match="empty.csv: pose file has no frames"):
+        load_pose(path)
+
+
+def test_all_nan(tmp_path):
+    pose = procedural_mouse(1, 30, seed=0)
+    nan_pose = PoseData(pose.position * np.nan, pose.likelihood * np.nan, pose.keypoints,
+                        pose.individuals, 30, "x")
+    with pytest.raises(InputError, match="nan.h5: every position is NaN"):
+        load_pose(_write_h5(nan_pose, tmp_path / "nan.h5"))
+
+
+def test_missing_role_lists_available_bodyparts(tmp_path):
+    pose = procedural_mouse(1, 30, seed=0)
+    renamed = PoseData(pose.position, pose.likelihood,
+                       ("nose", "tail_base", "a", "b", "Left Foot", "Right Foot"),
+                       pose.individuals, 30, "file.h5")
+    with pytest.raises(InputError) as err:
+        resolve_roles(renamed)
+    message = str(err.value)
+    assert "hind_left" in message and "hind_right" in message
+    assert "'Left Foot'" in message and "--bodypart" in message
+    mapped = resolve_roles(renamed, {"hind_left": "Left Foot", "hind_right": "Right Foot"},
+                           required=("nose", "tail_base", "hind_left", "hind_right"))
+    assert mapped == {"nose": 0, "tail_base": 1, "hind_left": 4, "hind_right": 5}
+
+
+def test_unknown_role_is_rejected():
+    pose = procedural_mouse(1, 30, seed=0)
+    with pytest.raises(InputError, match=r"unknown role\(s\) \['hind_middle'\]"):
+        resolve_roles(pose, {"hind_middle": "x"})

@@ -1,0 +1,118 @@
+"""`scratchflow quantify` end to end: outputs, provenance, bad input, batches."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from scratchflow.cli import main
+from scratchflow.outputs import sha256_file
+from tests.test_pose_io import BSOID
+
+REPO_EXAMPLE = "examples/demo/demo_pose.h5"
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_demo_example_outputs(tmp_path):
+    before = sha256_file(REPO_EXAMPLE)
+    result = run("quantify", REPO_EXAMPLE, "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    bouts = pd.read_csv(tmp_path / "demo_pose_scratch_bouts.csv")
+    for column in ("bout_id", "start_frame", "end_frame", "start_s", "end_s", "duration_s",
+                   "limb", "n_strokes", "stroke_rate_hz"):
+        assert column in bouts
+    truth = pd.read_csv("examples/demo/demo_truth.csv")
+    assert len(bouts) == len(truth)
+    assert bouts["n_strokes"].sum() == truth["n_strokes"].sum()
+    strokes = pd.read_csv(tmp_path / "demo_pose_scratch_strokes.csv")
+    assert len(strokes) == bouts["n_strokes"].sum()
+    summary = pd.read_csv(tmp_path / "demo_pose_scratch_summary.csv")
+    assert summary.loc[0, "n_bouts"] == len(bouts)
+    assert summary.loc[0, "bouts_left"] + summary.loc[0, "bouts_right"] == len(bouts)
+    bins = pd.read_csv(tmp_path / "demo_pose_scratch_timebins.csv")
+    assert bins["n_strokes"].sum() == len(strokes)  # one bin of 300 s covers the demo
+    record = json.loads((tmp_path / "demo_pose_scratch_provenance.json").read_text())
+    assert record["inputs"][0]["sha256"] == before
+    assert record["fps"] == 120 and record["parameters"]["min_stroke_hz"] == 8.0
+    assert "scipy" in record["software"]
+    assert sha256_file(REPO_EXAMPLE) == before  # the input is never touched
+    assert not list(tmp_path.glob(".*.part"))  # no temporary files left behind
+
+
+def test_bodypart_mapping_and_explicit_fps(shared_data, tmp_path):
+    pose = shared_data / f"{BSOID}.h5"
+    result = run("quantify", pose, "--out", tmp_path, "--fps", 60,
+                 "--bodypart", "hind_left=Hind Paw L", "--bodypart", "hind_right=Hind Paw R")
+    assert result.exit_code == 0, result.output
+    record = json.loads(next(tmp_path.glob("*_provenance.json")).read_text())
+    assert record["bodyparts"]["hind_left"] == "Hind Paw L"
+
+
+def test_fps_disagreeing_with_sidecar(tmp_path):
+    shutil.copy(REPO_EXAMPLE, tmp_path / "demo_pose.h5")
+    shutil.copy("examples/demo/demo_pose.json", tmp_path / "demo_pose.json")
+    result = CliRunner().invoke(main, ["quantify", str(tmp_path / "demo_pose.h5"), "--fps", "60",
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "--fps 60 disagrees with the 120 fps recorded in demo_pose.json" in result.output
+
+
+def test_missing_fps(shared_data, tmp_path):
+    result = CliRunner().invoke(main, ["quantify", str(shared_data / f"{BSOID}.h5"),
+                                       "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "frame rate unknown" in result.output
+
+
+def test_one_bad_file_fails_alone(tmp_path):
+    bad = tmp_path / "broken.h5"
+    bad.write_bytes(b"garbage")
+    result = CliRunner().invoke(main, ["quantify", str(bad), REPO_EXAMPLE, "--out",
+                                       str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "broken.h5: not a readable HDF5 file" in result.output
+    assert "1 of 2 file(s) failed" in result.output
+    assert (tmp_path / "out" / "demo_pose_scratch_bouts.csv").is_file()
+
+
+def test_bad_params_file(tmp_path):
+    params = tmp_path / "p.yaml"
+    params.write_text("min_stroke_hz: 8\nmax_strok_hz: 30\n")
+    result = CliRunner().invoke(main, ["quantify", REPO_EXAMPLE, "--params", str(params),
+                                       "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "p.yaml: unknown parameter(s) ['max_strok_hz']" in result.output
+
+
+def test_params_roundtrip(tmp_path):
+    result = run("params")
+    (tmp_path / "p.yaml").write_text(result.output)
+    from scratchflow.scratch import ScratchParams
+
+    assert ScratchParams.from_yaml(tmp_path / "p.yaml") == ScratchParams()
+
+
+def test_bad_bodypart_syntax(tmp_path):
+    result = CliRunner().invoke(main, ["quantify", REPO_EXAMPLE, "--out", str(tmp_path),
+                                       "--bodypart", "hind_left"])
+    assert result.exit_code == 2 and "is not ROLE=NAME" in result.output
+
+
+def test_unknown_individual(tmp_path):
+    result = CliRunner().invoke(main, ["quantify", REPO_EXAMPLE, "--out", str(tmp_path),
+                                       "--individual", "mouse_9"])
+    assert result.exit_code == 1 and "individual 'mouse_9' not found" in result.output
+
+
+@pytest.mark.parametrize("name", ["scratch_bouts.csv", "scratch_summary.csv"])
+def test_rerun_replaces_outputs_whole(tmp_path, name):
+    assert run("quantify", REPO_EXAMPLE, "--out", tmp_path).exit_code == 0
+    first = (tmp_path / f"demo_pose_{name}").read_text()
+    assert run("quantify", REPO_EXAMPLE, "--out", tmp_path).exit_code == 0
+    assert (tmp_path / f"demo_pose_{name}").read_text() == first
