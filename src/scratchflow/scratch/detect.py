@@ -147,10 +147,15 @@ def _clean_track(xy, lik, params: ScratchParams, body_length: float, fps: float)
     filled = _interpolate(xy, max_gap=None)
     if filled is None:  # nothing usable at all
         return xy
-    window = _odd(params.glitch_window_s * fps)
-    reference = ndimage.median_filter(filled, size=(window, 1), mode="nearest")
-    far = np.hypot(*(filled - reference).T) > params.glitch_distance_bl * body_length
-    xy[far & (lik < params.glitch_likelihood)] = np.nan
+    # Only an unsure point can be a glitch, so the neighbours' median is needed there alone.
+    suspect = np.flatnonzero(lik < params.glitch_likelihood)
+    if suspect.size:
+        window = _odd(params.glitch_window_s * fps)
+        padded = np.pad(filled, ((window // 2, window // 2), (0, 0)), mode="edge")
+        neighbours = np.lib.stride_tricks.sliding_window_view(padded, window, axis=0)[suspect]
+        offset = filled[suspect] - np.median(neighbours, axis=-1)
+        far = np.hypot(*offset.T) > params.glitch_distance_bl * body_length
+        xy[suspect[far]] = np.nan
     cleaned = _interpolate(xy, max_gap=max(1, int(round(params.max_interp_gap_s * fps))))
     return xy if cleaned is None else cleaned
 
