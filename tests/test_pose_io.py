@@ -89,30 +89,21 @@ def test_missing_file(tmp_path):
         load_pose(tmp_path / "nope.h5")
 
 
-def test_wrong_type(tmp_path):
-    path = tmp_path / "tracks.json"
-    path.write_text("{}")
-    with pytest.raises(InputError, match=r"tracks.json: unsupported pose file type '.json'"):
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("tracks.json", b"{}", r"tracks.json: unsupported pose file type '.json'"),
+    ("broken.h5", b"not an hdf5 file", "broken.h5: not a readable HDF5 file"),
+    ("other.csv", b"frame,x,y\n0,1,2\n", r"other.csv: not a DeepLabCut CSV.*expected 'scorer'"),
+])
+def test_wrong_or_broken_file(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
         load_pose(path)
 
 
 def test_hdf5_that_is_not_pose(shared_data):
     with pytest.raises(InputError, match=r"sample_pose_est_v2.h5: HDF5 file holds neither"):
         load_pose(shared_data / "jabs_pose/tests/data/sample_pose_est_v2.h5")
-
-
-def test_not_hdf5_at_all(tmp_path):
-    path = tmp_path / "broken.h5"
-    path.write_bytes(b"not an hdf5 file")
-    with pytest.raises(InputError, match="broken.h5: not a readable HDF5 file"):
-        load_pose(path)
-
-
-def test_csv_that_is_not_deeplabcut(tmp_path):
-    path = tmp_path / "other.csv"
-    path.write_text("frame,x,y\n0,1,2\n")
-    with pytest.raises(InputError, match=r"other.csv: not a DeepLabCut CSV.*expected 'scorer'"):
-        load_pose(path)
 
 
 def test_empty_table(tmp_path):
