@@ -174,7 +174,7 @@ def progress_printer(video: Path, info: VideoInfo, report: Report | None):
     """A callback that reports encoding progress at most every 10 % or 5 s."""
     if report is None:
         return None
-    state = {"percent": -10, "time": 0.0}
+    state = {"percent": 0, "time": time.monotonic()}
 
     def on_frame(frame: int) -> None:
         percent = 100 * frame // max(1, info.frames)
@@ -215,3 +215,25 @@ def crop_batch(jobs: list[tuple[Path, Path | None]], options: CropOptions, repor
         for mouse in done:
             report(f"{video}: {mouse.label} -> {mouse.video} ({mouse.frames} frames, {mouse.box})")
     return failures
+
+
+def collect_jobs(source: Path, metadata: Path | None, out_dir: Path,
+                 report: Report) -> tuple[list[tuple[Path, Path | None]], int]:
+    """Jobs for a video or a folder of pairs, and how many videos lack a TXT (failures)."""
+    if not source.is_dir():
+        return [(source, metadata)], 0
+    if metadata is not None:
+        raise InputError(metadata, "--metadata applies to one video, not a folder",
+                         "drop --metadata: each video's TXT of the same stem is used")
+    if out_dir.resolve() == source.resolve():
+        raise InputError(out_dir, "output folder is the raw-video folder",
+                         "write crops to a separate --out folder; raw folders stay untouched")
+    pairs, lonely_videos, lonely_texts = pair_folder(source)
+    for video in lonely_videos:
+        report(f"error: {video}: no metadata TXT with the same stem; skipped")
+    for text in lonely_texts:
+        report(f"warning: {text}: no video with the same stem; ignored")
+    if not pairs and not lonely_videos:
+        raise InputError(source, f"no videos ({', '.join(VIDEO_SUFFIXES)}) in the folder",
+                         "pass a video file or a folder of video + TXT pairs")
+    return [(video, text) for video, text in pairs], len(lonely_videos)
