@@ -39,6 +39,7 @@ class SyntheticRig:
     payloads: tuple[str, ...] = ("position=left", "position=right")
     qr_rotation_deg: float = 0.0
     occluded_frames: int = 0  # a "hand" covers the first code in the first N frames
+    noise_sigma: float = 0.0  # camera-like pixel noise; makes decode/encode cost realistic
     metadata: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_METADATA))
 
     @property
@@ -130,12 +131,30 @@ def draw_mouse(frame: np.ndarray, box: tuple[int, int, int, int], t: float, phas
     cv2.circle(frame, paw, max(2, length // 6), (90, 80, 200), -1)
 
 
+def noise_patterns(shape: tuple[int, ...], sigma: float,
+                   count: int = 4) -> list[tuple[np.ndarray, np.ndarray]]:
+    """A few precomputed noise frames, cycled (fresh noise per frame is slow in Python)."""
+    if sigma <= 0:
+        return []
+    rng = np.random.default_rng(0)
+    patterns = []
+    for _ in range(count):
+        values = np.clip(rng.normal(0, sigma, shape), -255, 255).astype(np.int16)
+        patterns.append((np.clip(values, 0, 255).astype(np.uint8),
+                         np.clip(-values, 0, 255).astype(np.uint8)))
+    return patterns
+
+
 def render_frames(rig: SyntheticRig) -> tuple[Iterator[np.ndarray], dict, dict]:
     base, enclosures, codes = background(rig)
+    noise = noise_patterns(base.shape, rig.noise_sigma)
 
     def frames() -> Iterator[np.ndarray]:
         for index in range(rig.frames):
             frame = base.copy()
+            if noise:
+                up, down = noise[index % len(noise)]
+                cv2.subtract(cv2.add(frame, up, dst=frame), down, dst=frame)
             t = index / rig.fps
             for phase, box in enumerate(enclosures.values()):
                 draw_mouse(frame, box, t, phase * 1.7)

@@ -73,8 +73,10 @@ def crop_video(video: str | Path, metadata: str | Path | None, options: CropOpti
     meta = parse_metadata(txt)
     info = probe(video)
     check_fps(meta, info)
-    frames = read_frames(video, sample_indices(info.frames, info.fps, options.sample_seconds,
-                                               options.sample_frames))
+    # Boxes given by hand need no QR scan: one frame is enough for the preview.
+    indices = [0] if options.boxes else sample_indices(
+        info.frames, info.fps, options.sample_seconds, options.sample_frames)
+    frames = read_frames(video, indices)
     codes, boxes = locate_boxes(video, frames, info, options)
     paths = plan_outputs(meta, video, boxes, options, claimed)
     record = base_record(video, txt, meta, info, options)
