@@ -3,7 +3,15 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: install demo test lint clean
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install system-deps demo test lint clean
+
+# Debian packages the crop step needs: ffmpeg/ffprobe, and libzbar0 for pyzbar's QR decoding.
+system-deps:
+	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null \
+	  && (ldconfig -p 2>/dev/null || /sbin/ldconfig -p) | grep -q 'libzbar\.so\.0' \
+	  || ($(SUDO) apt-get update && $(SUDO) apt-get install -y ffmpeg libzbar0)
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -11,7 +19,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(STAMP)
+install: system-deps $(STAMP)
 
 # Until the video steps exist, the demo quantifies the bundled pose file and scores the
 # calls against its scripted truth.

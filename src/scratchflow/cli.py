@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 import click
 
 from scratchflow import __version__
+from scratchflow.crop.boxes import ANCHORS, DIRECTIONS
 from scratchflow.errors import InputError
 
 
@@ -133,6 +135,69 @@ def tune(manifest, out_path, trials, seed, space_path, bodyparts):
     outputs.write_csv(table, out.with_suffix(".trials.csv"))
     top = table.sort_values(["bout_f1", "time_f1"], ascending=False).iloc[0]
     click.echo(f"best bout F1 {top.bout_f1:.3f}, time F1 {top.time_f1:.3f}: wrote {out}")
+
+
+def _box_size(value: str) -> tuple[int, int]:
+    width, _, height = value.lower().partition("x")
+    try:
+        return int(width), int(height or width)
+    except ValueError as err:
+        raise click.BadParameter(f"{value!r} is not N or WxH", param_hint="--box-size") from err
+
+
+@main.command()
+@click.argument("video", type=click.Path(exists=True))
+@click.option("--metadata", type=click.Path(dir_okay=False),
+              help="Metadata TXT (default: <video stem>.txt beside the video).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the per-mouse videos, JSON sidecars and preview PNGs.")
+@click.option("--box-size", default="900x900", show_default=True, help="Crop box, WxH or N.")
+@click.option("--anchor", type=click.Choice(ANCHORS), default="top-right", show_default=True,
+              help="QR-code corner the box is placed from.")
+@click.option("--offset-x", type=int, default=0, show_default=True, help="Pixels right of anchor.")
+@click.option("--offset-y", type=int, default=0, show_default=True, help="Pixels below anchor.")
+@click.option("--direction", type=click.Choice(DIRECTIONS), default="down-right",
+              show_default=True, help="Which way the box extends from the anchor point.")
+@click.option("--boxes", "boxes_spec", metavar="SPEC|FILE.json",
+              help='Boxes by hand, skipping QR codes: "left=x,y,w,h;right=x,y,w,h" or a JSON.')
+@click.option("--codes", "expected_codes", type=int, default=2, show_default=True,
+              help="QR codes expected per video.")
+@click.option("--sample-seconds", type=float, default=5.0, show_default=True,
+              help="Scan frames spread over this many first seconds.")
+@click.option("--sample-frames", type=int, default=8, show_default=True,
+              help="How many frames to scan for QR codes.")
+@click.option("--codec", default="libx264", show_default=True, help="ffmpeg video encoder.")
+@click.option("--crf", type=int, default=18, show_default=True, help="x264/x265 quality.")
+@click.option("--preset", default="veryfast", show_default=True, help="x264/x265 speed preset.")
+@click.option("--pix-fmt", default="yuv420p", show_default=True, help="Output pixel format.")
+@click.option("--overwrite", is_flag=True, help="Replace outputs that already exist.")
+def crop(video, metadata, out_dir, box_size, anchor, offset_x, offset_y, direction, boxes_spec,
+         expected_codes, sample_seconds, sample_frames, codec, crf, preset, pix_fmt, overwrite):
+    """Crop VIDEO (or every video + TXT pair in a folder) into one video per mouse.
+
+    Boxes are placed from the QR codes beside the enclosures (docs/crop.md); outputs are
+    {date}_{time}_{camera}_{position}[_{mouse}].mp4 with a .json sidecar and .preview.png.
+    A video that fails is reported and the others still run.
+    """
+    from scratchflow.crop.boxes import CropGeometry, parse_boxes
+    from scratchflow.crop.encode import EncoderSettings
+    from scratchflow.crop.run import CropOptions, collect_jobs, crop_batch
+
+    width, height = _box_size(box_size)
+    options = CropOptions(
+        out_dir=Path(out_dir),
+        geometry=CropGeometry(width, height, anchor, offset_x, offset_y, direction),
+        encoder=EncoderSettings(codec, crf, preset, pix_fmt),
+        boxes=parse_boxes(boxes_spec) if boxes_spec else None,
+        expected_codes=expected_codes, sample_seconds=sample_seconds,
+        sample_frames=sample_frames, overwrite=overwrite,
+    )
+    report = partial(click.echo, err=True)
+    jobs, unpaired = collect_jobs(Path(video), metadata and Path(metadata), Path(out_dir), report)
+    failures = unpaired + crop_batch(jobs, options, click.echo, report)
+    if failures:
+        click.echo(f"{failures} of {len(jobs) + unpaired} video(s) failed", err=True)
+        sys.exit(1)
 
 
 @main.command("params")
