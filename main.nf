@@ -30,7 +30,9 @@ def experimentName(input) {
 workflow {
 
     main:
-    validateParameters()
+    if (params.validate_params) {
+        validateParameters()
+    }
     log.info(paramsSummaryLog(workflow))
 
     def experiment = experimentName(params.input)
