@@ -22,8 +22,12 @@ The LSP exchange that makes the server publish diagnostics:
    default is already "warnings", so the first message forces a change and the second sets
    the mode we want. The same settings carry ``pluginRegistryUrl`` (the loopback stub, see
    ``PluginRegistryStub``) and ``files.exclude``;
-4. collect ``textDocument/publishDiagnostics`` until every file has reported and the
-   server has been quiet for a moment (or a timeout).
+4. collect ``textDocument/publishDiagnostics`` until every file has reported twice and
+   the server has been quiet for a moment (or a timeout);
+5. send ``textDocument/didChange`` (same text) for ``nextflow.config``, wait for its
+   diagnostics, then the same for every ``.nf`` file: this server build resolves plugin
+   includes (``plugin/nf-schema``) against whichever config file it compiled last, so the
+   scripts are recompiled after the main config (see ``LanguageServer.lint``).
 """
 
 from __future__ import annotations
@@ -365,30 +369,60 @@ class LanguageServer:
             settings = {"errorReportingMode": mode, "pluginRegistryUrl": self.registry_url,
                         "files": {"exclude": sorted(EXCLUDE_DIRS)}}
             self.notify("workspace/didChangeConfiguration", {"settings": {"nextflow": settings}})
-        self.last_publish = time.monotonic()
-
         # Each mode change re-scans the workspace and publishes every file once, so a
         # file is settled after two publishes; the last one is in "warnings" mode.
-        wanted = set(files)
         deadline = time.monotonic() + timeout
-        while True:
-            now = time.monotonic()
-            done = all(self.publishes.get(p, 0) >= 2 for p in wanted)
-            if done and now - self.last_publish >= quiet:
-                break
-            if now >= deadline:
-                missing = sorted(str(p) for p in wanted if self.publishes.get(p, 0) < 2)
-                if missing:
-                    raise LintError(
-                        f"no diagnostics within {timeout:.0f} s for: {', '.join(missing)}\n"
-                        f"server stderr:\n{self.stderr_tail()}")
-                break
-            message = self._get(min(deadline, now + 0.5))
-            if message is not None:
-                self._handle(message)
+        self._wait_for({p: 2 for p in files}, deadline, quiet)
+
+        # The server resolves `include ... from 'plugin/X'` against the plugins of the
+        # config file it compiled LAST, and every config file sets that list (most to
+        # nothing). Recompile each root's nextflow.config, then the scripts, so that the
+        # scripts see the plugins that Nextflow itself would load.
+        by_root = {root: [f for f in files if f.is_relative_to(root)] for root in roots}
+        for root, root_files in by_root.items():
+            main_config = root / "nextflow.config"
+            scripts = [f for f in root_files if f.suffix == ".nf"]
+            if main_config not in root_files or not scripts:
+                continue
+            self._resync([main_config], deadline, quiet=0.0)
+            self._resync(scripts, deadline, quiet)
 
         return {path: [_to_diagnostic(path, d) for d in self.diagnostics.get(path, [])]
                 for path in files}
+
+    def _resync(self, paths: list[Path], deadline: float, quiet: float) -> None:
+        """Send each file again unchanged (didChange) and wait for its new diagnostics."""
+        self._versions = getattr(self, "_versions", {})
+        wanted = {}
+        for path in paths:
+            version = self._versions.get(path, 1) + 1
+            self._versions[path] = version
+            wanted[path] = self.publishes.get(path, 0) + 1
+            self.notify("textDocument/didChange", {
+                "textDocument": {"uri": _uri(path), "version": version},
+                "contentChanges": [{"text": path.read_text(encoding="utf-8")}],
+            })
+        self._wait_for(wanted, deadline, quiet)
+
+    def _wait_for(self, counts: dict[Path, int], deadline: float, quiet: float) -> None:
+        """Handle messages until each path has had ``counts[path]`` publishes in all and
+        the server has published nothing for ``quiet`` seconds."""
+        self.last_publish = time.monotonic()
+        while True:
+            now = time.monotonic()
+            pending = [p for p, n in counts.items() if self.publishes.get(p, 0) < n]
+            if not pending and now - self.last_publish >= quiet:
+                return
+            if now >= deadline:
+                if pending:
+                    raise LintError(
+                        f"no diagnostics in time for: {', '.join(sorted(map(str, pending)))}\n"
+                        f"server stderr:\n{self.stderr_tail()}")
+                return
+            message = self._get(min(deadline, now + 0.25))
+            if message is not None:
+                self._handle(message)
+
 
 
 def _to_diagnostic(path: Path, raw: dict) -> Diagnostic:
