@@ -3,7 +3,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: install demo test lint clean
+.PHONY: install java demo test lint nf-lint clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -11,7 +11,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(STAMP)
+# The Nextflow lint (scripts/nf_lint.py, run by the tests) needs Java 17+.
+java:
+	command -v java >/dev/null || (apt-get update && apt-get install -y openjdk-17-jre-headless)
+
+install: java $(STAMP)
 
 demo: install
 	$(VENV)/bin/scratchflow demo --out demo_output
@@ -22,6 +26,10 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(PY) scripts/nf_lint.py
+
+nf-lint: install
+	$(PY) scripts/nf_lint.py
 
 clean:
 	rm -rf $(VENV) demo_output .pytest_cache .ruff_cache

@@ -445,7 +445,8 @@ def nextflow_files(root: Path) -> list[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in EXCLUDE_DIRS)
         for name in sorted(filenames):
-            if name.endswith((".nf", ".config")):
+            # The server leaves nf-test's own config (not Nextflow syntax) alone.
+            if name.endswith((".nf", ".config")) and name != "nf-test.config":
                 found.append(Path(dirpath) / name)
     return found
 
