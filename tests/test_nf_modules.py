@@ -242,7 +242,7 @@ def test_pose_script_runs_on_demo_model(tmp_path):
     values = {
         "meta.id": video.stem, "video": video.name, "model": "dlc_model",
         "task.process": "POSE_DLC", "task.ext.args ?: ''": "--batch-size 1",
-        "task.ext.device ?: (task.accelerator ? 'cuda:0' : 'cpu')": "cpu", "device": "cpu",
+        "task.ext.device ?: 'cpu'": "cpu",
     }
     proc = run_task(render(process_block("pose_dlc", "script"), values), tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr

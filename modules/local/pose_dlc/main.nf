@@ -12,7 +12,8 @@ process POSE_DLC {
 
     script:
     def args = task.ext.args ?: ''
-    def device = task.ext.device ?: (task.accelerator ? 'cuda:0' : 'cpu')
+    // 'cuda:0' comes from -profile gpu or awsbatch (ext.device)
+    def device = task.ext.device ?: 'cpu'
     """
     scratchflow-pose ${video} --model ${model} --out . --device ${device} ${args}
 
