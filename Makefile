@@ -5,13 +5,14 @@ STAMP  := $(VENV)/.installed-dev
 
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-deps demo test lint clean
+.PHONY: install system-deps demo test lint nf-lint clean
 
-# Debian packages the crop step needs: ffmpeg/ffprobe, and libzbar0 for pyzbar's QR decoding.
+# Debian packages: ffmpeg/ffprobe and libzbar0 (pyzbar's QR decoding) for the crop step,
+# and Java 17 for the Nextflow lint (scripts/nf_lint.py, run by the tests).
 system-deps:
-	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null \
+	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null && command -v java >/dev/null \
 	  && (ldconfig -p 2>/dev/null || /sbin/ldconfig -p) | grep -q 'libzbar\.so\.0' \
-	  || ($(SUDO) apt-get update && $(SUDO) apt-get install -y ffmpeg libzbar0)
+	  || ($(SUDO) apt-get update && $(SUDO) apt-get install -y ffmpeg libzbar0 openjdk-17-jre-headless)
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -34,6 +35,10 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(PY) scripts/nf_lint.py
+
+nf-lint: install
+	$(PY) scripts/nf_lint.py
 
 clean:
 	rm -rf $(VENV) demo_output .pytest_cache .ruff_cache

@@ -1,5 +1,25 @@
 #!/usr/bin/env nextflow
-// Placeholder: the pipeline (crop -> pose -> quantify -> summarise) arrives with issue 5.
+/*
+ * scratchflow: per-mouse scratching counts from videos of mice.
+ *
+ *   nextflow run . -profile test,docker
+ *   nextflow run . --input videos/ --model dlc_project/ --outdir results -profile docker
+ *   nextflow run . --input samplesheet.csv --model s3://bucket/dlc_project -profile awsbatch
+ *
+ * See docs/nextflow.md.
+ */
+
+include { PIPELINE_INITIALISATION } from './subworkflows/local/pipeline_initialisation'
+include { SCRATCHFLOW             } from './workflows/scratchflow'
+
 workflow {
-    log.info "scratchflow: the Nextflow pipeline is not written yet; use `scratchflow quantify`."
+
+    main:
+    // Validates the parameters with nf-schema and reads --input (folder or samplesheet).
+    PIPELINE_INITIALISATION(params.input, params.experiment, params.validate_params)
+
+    def model = file(params.model, checkIfExists: true)
+    def detector_params = params.params_yaml ? file(params.params_yaml, checkIfExists: true) : []
+
+    SCRATCHFLOW(PIPELINE_INITIALISATION.out.raw, model, detector_params)
 }

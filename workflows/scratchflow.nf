@@ -1,0 +1,74 @@
+/*
+ * SCRATCHFLOW: raw videos -> one video per mouse -> pose -> scratch counts -> summary.
+ *
+ * Takes a channel of [meta, video, metadata_txt] with meta.id (the raw video's id) and
+ * meta.experiment (the summary groups by it). Each step calls one `scratchflow`
+ * subcommand through its bin/ wrapper; the logic lives in the Python package.
+ */
+
+include { CROP_VIDEOS      } from '../modules/local/crop_videos'
+include { POSE_DLC         } from '../modules/local/pose_dlc'
+include { QUANTIFY_SCRATCH } from '../modules/local/quantify_scratch'
+include { SUMMARISE        } from '../modules/local/summarise'
+
+workflow SCRATCHFLOW {
+
+    take:
+    ch_raw          // channel: [ val(meta), path(video), path(metadata) ]
+    model           // path: DeepLabCut project folder (local or S3)
+    detector_params // path: detector parameters YAML, or [] for the defaults
+
+    main:
+    ch_versions = channel.empty()
+
+    // One task per raw video; it emits every mouse it cropped out of the frame.
+    CROP_VIDEOS(ch_raw)
+    ch_versions = ch_versions.mix(CROP_VIDEOS.out.versions)
+
+    // One item per mouse: meta.id becomes the mouse video's name
+    // ({date}_{time}_{camera}_{position}), meta.video keeps the raw video's id.
+    ch_mice = CROP_VIDEOS.out.videos
+        .transpose()
+        .map { meta, video -> [meta + [id: video.baseName, video: meta.id], video] }
+
+    POSE_DLC(ch_mice, model)
+    ch_versions = ch_versions.mix(POSE_DLC.out.versions)
+
+    QUANTIFY_SCRATCH(POSE_DLC.out.pose, detector_params)
+    ch_versions = ch_versions.mix(QUANTIFY_SCRATCH.out.versions)
+
+    // Every mouse the crop step found, per experiment, so that the summary can name the
+    // mice whose pose or quantify task failed (those tasks are ignored after retries).
+    ch_expected = ch_mice
+        .map { meta, _video -> ["${meta.experiment}.expected_samples.csv", "${meta.id},${meta.video}\n"] }
+        .collectFile(seed: 'sample,video\n', sort: true)
+        .map { csv -> [csv.name - '.expected_samples.csv', csv] }
+
+    // All result files of an experiment, sorted so that -resume sees the same inputs.
+    ch_results = QUANTIFY_SCRATCH.out.tables
+        .join(QUANTIFY_SCRATCH.out.provenance)
+        .map { meta, tables, provenance -> [meta.experiment, tables + [provenance]] }
+        .transpose()
+        .groupTuple(sort: true)
+
+    ch_summarise = ch_results
+        .join(ch_expected)
+        .map { experiment, results, expected -> [[id: experiment], results, expected] }
+
+    // One task per experiment.
+    SUMMARISE(ch_summarise)
+    ch_versions = ch_versions.mix(SUMMARISE.out.versions)
+
+    // One versions file for the run, as nf-core pipelines publish it.
+    ch_versions_yml = ch_versions
+        .unique()
+        .collectFile(name: 'software_versions.yml', sort: true, newLine: true)
+
+    emit:
+    crop       = CROP_VIDEOS.out.videos
+    pose       = POSE_DLC.out.pose
+    tables     = QUANTIFY_SCRATCH.out.tables
+    summary    = SUMMARISE.out.summary
+    report     = SUMMARISE.out.report
+    versions   = ch_versions_yml
+}
