@@ -4,7 +4,7 @@
 
 Compares (a) the single-pass ``split`` crop the step uses, (b) two separate ffmpeg passes,
 (c) a plain OpenCV read/crop/write loop, plus decode-only and a faster x264 preset to show what
-bounds the speed. Writes the table to benchmarks/results/crop.md.
+bounds the speed. Writes the table to benchmarks/out/crop.md; BENCHMARKS.md quotes it.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from scratchflow.synthetic_video import SyntheticRig, make_synthetic_video
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "out" / "crop"
-RESULTS = HERE / "results" / "crop.md"
+RESULTS = HERE / "out" / "crop.md"
 # Two 900x900 boxes (the default size) side by side in a 1920x1080 frame.
 BOXES = {"left": Box(40, 90, 900, 900), "right": Box(980, 90, 900, 900)}
 
