@@ -179,9 +179,15 @@ def crop(video, metadata, out_dir, box_size, anchor, offset_x, offset_y, directi
     {date}_{time}_{camera}_{position}[_{mouse}].mp4 with a .json sidecar and .preview.png.
     A video that fails is reported and the others still run.
     """
-    from scratchflow.crop.boxes import CropGeometry, parse_boxes
-    from scratchflow.crop.encode import EncoderSettings
-    from scratchflow.crop.run import CropOptions, collect_jobs, crop_batch
+    try:
+        from scratchflow.crop.boxes import CropGeometry, parse_boxes
+        from scratchflow.crop.encode import EncoderSettings
+        from scratchflow.crop.run import CropOptions, collect_jobs, crop_batch
+    except ImportError as err:
+        raise click.ClickException(
+            f"the crop step needs the video extra ({err.name} is missing): "
+            "pip install 'scratchflow[video]'"
+        ) from err
 
     width, height = _box_size(box_size)
     options = CropOptions(
