@@ -213,12 +213,12 @@ def _candidate_segments(diff_band, fps, params: ScratchParams, body_length) -> l
     active = np.sqrt(2 * power) >= 0.25 * params.min_prominence_bl * body_length
     # Close small holes so one bout is one segment, then pad by a window either side.
     active = ndimage.binary_closing(active, np.ones(_odd(params.merge_gap_s * fps)))
-    labels, n = ndimage.label(active)
+    labels, _ = ndimage.label(active)
     pad = window // 2
     return [
         slice(max(0, s.start - pad), min(len(active), s.stop + pad))
         for (s,) in ndimage.find_objects(labels)
-    ][:n]
+    ]
 
 
 def _find_strokes(diff, diff_band, segments, fps, params: ScratchParams, body_length):
