@@ -31,6 +31,7 @@ class Scenario:
 
     n_bouts: int = 12
     n_shakes: int = 4
+    n_grooms: int = 0  # face washing: fore paws at the nose, hind paws still
     n_glitches: int = 8
     strokes: tuple[int, int] = (3, 30)
     stroke_hz: tuple[float, float] = (10.0, 22.0)
@@ -42,7 +43,7 @@ class Scenario:
 
 @dataclass(frozen=True)
 class _Event:
-    kind: str  # "scratch" or "shake"
+    kind: str  # "scratch", "shake" or "groom"
     at_s: float  # background time at which the mouse pauses
     pre_s: float
     active_s: float
@@ -90,8 +91,10 @@ def inject(background: PoseData, roles: dict[str, int], fps: float, seed: int,
                           "n_strokes": len(event.periods),
                           "stroke_hz": len(event.periods) / event.active_s})
         else:
-            _add_shake(position, likelihood, in_event, u, event, body_length, rng)
-            confounders.append({"kind": "shake", "start_s": start, "end_s": start + event.active_s})
+            add = _add_shake if event.kind == "shake" else _add_groom
+            add(position, likelihood, in_event, u, event, roles, body_length, rng)
+            confounders.append({"kind": event.kind, "start_s": start,
+                                "end_s": start + event.active_s})
     confounders += _add_glitches(position, likelihood, pause_index, time, roles, body_length, rng,
                                  scenario.n_glitches)
     pose = PoseData(position[:, None], likelihood[:, None], background.keypoints,
@@ -105,7 +108,8 @@ def _body_length(pose: PoseData, roles: dict[str, int]) -> float:
 
 
 def _draw_events(rng, duration_s: float, scenario: Scenario) -> list[_Event]:
-    kinds = ["scratch"] * scenario.n_bouts + ["shake"] * scenario.n_shakes
+    kinds = (["scratch"] * scenario.n_bouts + ["shake"] * scenario.n_shakes
+             + ["groom"] * scenario.n_grooms)
     rng.shuffle(kinds)
     slot = (duration_s - 2.0) / max(1, len(kinds))
     events = []
@@ -117,11 +121,16 @@ def _draw_events(rng, duration_s: float, scenario: Scenario) -> list[_Event]:
             amp = rng.uniform(*scenario.amplitude_bl)
             periods = rng.uniform(0.9, 1.1, n) / hz
             amplitudes = amp * rng.uniform(0.8, 1.2, n)
-        else:
+        elif kind == "shake":
             hz = rng.uniform(15, 25)
             n = max(2, int(rng.uniform(0.2, 0.6) * hz))
             periods = np.full(n, 1 / hz)
             amplitudes = np.full(n, rng.uniform(0.1, 0.3))
+        else:
+            hz = rng.uniform(4, 8)
+            n = int(rng.integers(6, 16))
+            periods = rng.uniform(0.9, 1.1, n) / hz
+            amplitudes = np.full(n, rng.uniform(0.05, 0.1))
         events.append(_Event(
             kind=kind, at_s=at, pre_s=rng.uniform(*scenario.pause_margin_s),
             active_s=float(periods.sum()), post_s=rng.uniform(*scenario.pause_margin_s),
@@ -183,7 +192,7 @@ def _add_scratch(position, likelihood, mask, u, event, roles, body_length, rng, 
     likelihood[mask, paw] = rng.uniform(*scenario.blur_likelihood, mask.sum())
 
 
-def _add_shake(position, likelihood, mask, u, event, body_length, rng):
+def _add_shake(position, likelihood, mask, u, event, roles, body_length, rng):
     angle = rng.uniform(0, 2 * np.pi)
     cycle, phase = _stroke_phase(u, event.periods)
     wave = event.amplitudes[cycle] * body_length * np.sin(2 * np.pi * phase)
@@ -191,6 +200,21 @@ def _add_shake(position, likelihood, mask, u, event, body_length, rng):
     direction = np.array([np.cos(angle), np.sin(angle)])
     position[mask] += wave[:, None, None] * per_point[None, :, None] * direction
     likelihood[mask] = np.minimum(likelihood[mask], rng.uniform(0.5, 0.95, likelihood[mask].shape))
+
+
+def _add_groom(position, likelihood, mask, u, event, roles, body_length, rng):
+    """Both fore paws held at the snout, rubbing up and down it; the hind paws stay put."""
+    nose = position[mask, roles["nose"]]
+    axis = roles["tail_base"]
+    back = position[mask, axis] - nose
+    back /= np.maximum(np.hypot(*back.T), 1e-9)[:, None]
+    cycle, phase = _stroke_phase(u, event.periods)
+    rub = event.amplitudes[cycle] * body_length * np.sin(2 * np.pi * phase)
+    across = np.column_stack([-back[:, 1], back[:, 0]])
+    for role, side in (("fore_left", -1), ("fore_right", 1)):
+        if role in roles:
+            beside = side * 0.05 * body_length * across
+            position[mask, roles[role]] = nose + back * (0.1 * body_length + rub[:, None]) + beside
 
 
 def _add_glitches(position, likelihood, pause_index, time, roles, body_length, rng, n):
@@ -210,9 +234,12 @@ def _add_glitches(position, likelihood, pause_index, time, roles, body_length, r
     return rows
 
 
-def procedural_mouse(duration_s: float, fps: float, seed: int,
-                     body_length_px: float = 100.0) -> PoseData:
-    """A mouse that alternates walking (trotting paws, 3-5 Hz) and resting in a 10 BL arena."""
+def procedural_mouse(duration_s: float, fps: float, seed: int, body_length_px: float = 100.0,
+                     arena_bl: float = 8.0) -> PoseData:
+    """A mouse that alternates walking (trotting paws, 3-5 Hz) and resting.
+
+    Its centre stays in a square of ``arena_bl`` body lengths centred on (5, 5) body lengths.
+    """
     rng = np.random.default_rng(seed)
     n = int(duration_s * fps)
     walking = np.zeros(n, dtype=bool)
@@ -224,7 +251,7 @@ def procedural_mouse(duration_s: float, fps: float, seed: int,
     speed = np.where(walking, rng.uniform(1.5, 3.0), 0.0) * body_length_px / fps
     heading = np.cumsum(rng.normal(0, 0.04, n) * walking)
     step = speed[:, None] * np.column_stack([np.cos(heading), np.sin(heading)])
-    centre = 5 * body_length_px + _bounce(np.cumsum(step, axis=0), 8 * body_length_px)
+    centre = 5 * body_length_px + _bounce(np.cumsum(step, axis=0), arena_bl * body_length_px)
     stride_phase = 2 * np.pi * np.cumsum(np.where(walking, rng.uniform(3, 5), 0.0)) / fps
     frame_pts = np.repeat(_BODY_FRAME[None], n, axis=0) * body_length_px
     swing = 0.1 * body_length_px * np.sin(stride_phase)
