@@ -10,7 +10,7 @@ import json
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -113,3 +113,26 @@ def write_video(path: str | Path, frames: Iterable[np.ndarray], fps: float | str
     if process.returncode != 0:
         raise RuntimeError(f"ffmpeg could not write {path} (exit {process.returncode})")
     return Path(path)
+
+
+def read_frames(info: VideoInfo, pix_fmt: str = "rgb24") -> Iterator[np.ndarray]:
+    """Decode every frame of a probed video through an ffmpeg pipe, in order, as uint8 arrays.
+
+    ``-fps_mode passthrough`` keeps the stream's frames one to one, so the count matches
+    ``info.frames``.
+    """
+    channels = {"rgb24": 3, "bgr24": 3, "gray": 1}[pix_fmt]
+    size = info.width * info.height * channels
+    cmd = [tool("ffmpeg"), "-nostdin", "-v", "error", "-i", str(info.path), "-map", "0:v:0",
+           "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pix_fmt, "pipe:1"]
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors)
+        try:
+            while chunk := process.stdout.read(size):
+                if len(chunk) < size:
+                    break
+                yield np.frombuffer(chunk, np.uint8).reshape(info.height, info.width, channels)
+        finally:
+            process.stdout.close()
+            process.kill()
+            process.wait()

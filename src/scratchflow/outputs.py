@@ -88,3 +88,20 @@ def provenance(step: str, inputs: list[str | Path], parameters: dict, **details)
         "inputs": [{"path": str(p), "sha256": sha256_file(p)} for p in inputs],
         **details,
     }
+
+
+def is_up_to_date(record_path: str | Path, inputs: list[str | Path], parameters: dict,
+                  outputs: list[str | Path]) -> bool:
+    """True when every output exists and the provenance record at ``record_path`` was made
+    from these exact inputs (by sha256) and parameters: a rerun may then skip the work."""
+    record_path = Path(record_path)
+    if not record_path.is_file() or not all(Path(p).is_file() for p in outputs):
+        return False
+    try:
+        record = json.loads(record_path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return False
+    recorded = [item.get("sha256") for item in record.get("inputs", [])]
+    current = [sha256_file(p) for p in inputs]
+    return recorded == current and record.get("parameters") == json.loads(
+        json.dumps(parameters, default=str))

@@ -209,15 +209,24 @@ def _normalise(name: str) -> str:
 def resolve_roles(
     pose: PoseData, mapping: dict[str, str] | None = None, required: tuple[str, ...] = ROLES
 ) -> dict[str, int]:
-    """Map each role to a keypoint index: explicit ``mapping`` first, then the defaults.
+    """Map each role to a keypoint index of ``pose`` (see ``resolve_role_names``)."""
+    return resolve_role_names(pose.keypoints, mapping, required, pose.source)
 
-    Roles not in ``required`` are optional and left out when absent.
+
+def resolve_role_names(
+    keypoints: tuple[str, ...], mapping: dict[str, str] | None = None,
+    required: tuple[str, ...] = ROLES, source: str | Path | None = None,
+) -> dict[str, int]:
+    """Map each role to an index in ``keypoints``: explicit ``mapping`` first, then the defaults.
+
+    Roles not in ``required`` are optional and left out when absent. ``source`` names the file
+    in the error message.
     """
     mapping = mapping or {}
     unknown = set(mapping) - set(ROLES)
     if unknown:
         raise InputError(None, f"unknown role(s) {sorted(unknown)}", f"roles are {list(ROLES)}")
-    by_name = {_normalise(k): i for i, k in enumerate(pose.keypoints)}
+    by_name = {_normalise(k): i for i, k in enumerate(keypoints)}
     resolved: dict[str, int] = {}
     missing = []
     for role in ROLES:
@@ -229,9 +238,9 @@ def resolve_roles(
             missing.append(f"{role} (looked for {', '.join(repr(c) for c in candidates)})")
     if missing:
         raise InputError(
-            pose.source,
+            source,
             "missing body part(s) for role(s): " + "; ".join(missing)
-            + f". The file has: {', '.join(repr(k) for k in pose.keypoints)}",
+            + f". The file has: {', '.join(repr(k) for k in keypoints)}",
             'map them with --bodypart ROLE=NAME, e.g. --bodypart hind_left="Hind Paw L"',
         )
     return resolved

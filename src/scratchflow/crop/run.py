@@ -8,8 +8,6 @@ existing output is replaced only with ``overwrite``.
 from __future__ import annotations
 
 import contextlib
-import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -24,11 +22,11 @@ from scratchflow.crop.qr import QrCode, find_codes, read_frames, sample_indices
 from scratchflow.errors import InputError
 from scratchflow.ffmpeg import VideoInfo, ffmpeg_version, probe
 from scratchflow.metadata import VideoMetadata, parse_metadata
+from scratchflow.progress import Report, frame_reporter
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v")
 EXTRA_PACKAGES = ("opencv-python-headless", "pyzbar", "segno")
 FPS_TOLERANCE = 0.01  # a camera's nominal 30 fps may be stored as 29.97
-Report = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -174,18 +172,7 @@ def frame_with_all_codes(frames: dict[int, np.ndarray], codes: list[QrCode]) -> 
 
 def progress_printer(video: Path, info: VideoInfo, report: Report | None):
     """A callback that reports encoding progress at most every 10 % or 5 s."""
-    if report is None:
-        return None
-    state = {"percent": 0, "time": time.monotonic()}
-
-    def on_frame(frame: int) -> None:
-        percent = 100 * frame // max(1, info.frames)
-        now = time.monotonic()
-        if percent >= state["percent"] + 10 or now - state["time"] > 5:
-            state.update(percent=percent, time=now)
-            report(f"{video.name}: {percent}% ({frame}/{info.frames} frames)")
-
-    return on_frame
+    return frame_reporter(video.name, info.frames, report)
 
 
 def pair_folder(folder: Path) -> tuple[list[tuple[Path, Path]], list[Path], list[Path]]:
