@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+# Trained test models are kept between runs on one machine (keyed by their settings).
+CACHE = Path(os.environ.get("SCRATCHFLOW_CACHE", Path.home() / ".cache" / "scratchflow"))
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,11 @@
+"""Pose estimation: run a lab's DeepLabCut 3 project over per-mouse videos.
+
+DeepLabCut itself is imported only when a model runs, so the rest of the package works
+without it (``pip install 'scratchflow[dlc]'`` adds it).
+"""
+
+from scratchflow.pose.infer import PoseFailure, PoseSettings, estimate_video, run_pose
+from scratchflow.pose.project import DlcProject, open_project
+
+__all__ = ["DlcProject", "PoseFailure", "PoseSettings", "estimate_video", "open_project",
+           "run_pose"]

@@ -1,0 +1,174 @@
+"""Run a lab's DeepLabCut 3 model over per-mouse videos and write DeepLabCut-format tracks.
+
+For each video ``<stem>.mp4`` it writes, in ``--out``:
+
+- ``<stem>.h5``: the tracks, DeepLabCut layout (key ``df_with_missing``), which
+  ``scratchflow quantify`` and DeepLabCut's own tools read;
+- ``<stem>.csv`` on request, the same table;
+- ``<stem>.json``: provenance (model, snapshot, engine, versions, video sha256) and the
+  video's ``fps`` and frame count, which quantify reads as the frame rate.
+
+Frames are decoded by ffmpeg, so the count is exact and checked against the video's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from scratchflow import outputs
+from scratchflow.errors import InputError
+from scratchflow.ffmpeg import probe, read_frames
+from scratchflow.pose.project import DlcProject
+from scratchflow.progress import Report, frame_reporter
+
+DLC_PACKAGES = ("deeplabcut", "torch", "torchvision")
+
+
+@dataclass(frozen=True)
+class PoseSettings:
+    batch_size: int = 8
+    device: str = "auto"  # "cpu", "cuda", "cuda:0"; auto takes a GPU when there is one
+    save_csv: bool = False
+    overwrite: bool = False
+
+    def parameters(self, project: DlcProject) -> dict:
+        """What the output depends on besides its inputs' bytes (the snapshot's and the
+        video's checksums are recorded as inputs; the device and folder do not matter)."""
+        return {"shuffle": project.shuffle, "snapshot": project.snapshot.name,
+                "batch_size": self.batch_size, "save_csv": self.save_csv}
+
+
+def output_paths(video: Path, out_dir: Path) -> dict[str, Path]:
+    stem = Path(video).stem
+    return {kind: Path(out_dir) / f"{stem}.{kind}" for kind in ("h5", "csv", "json")}
+
+
+def load_runner(project: DlcProject, settings: PoseSettings):
+    """DeepLabCut's inference runner for the project's snapshot (imports DeepLabCut lazily)."""
+    try:
+        from deeplabcut.pose_estimation_pytorch.apis.utils import get_pose_inference_runner
+        from deeplabcut.pose_estimation_pytorch.config import read_config_as_dict
+    except ImportError as err:
+        raise InputError(None, f"DeepLabCut 3 is not installed ({err})",
+                         "pip install 'scratchflow[dlc]', or run `make install`") from err
+    config = read_config_as_dict(project.pytorch_config)
+    return get_pose_inference_runner(config, project.snapshot, batch_size=settings.batch_size,
+                                     device=resolve_device(settings.device))
+
+
+def resolve_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise InputError(None, f"--device {device} asked for, but PyTorch sees no CUDA GPU",
+                         "use --device cpu, or check the GPU driver and the CUDA build of torch")
+    return device
+
+
+def check_outputs_free(video: Path, out_dir: Path, settings: PoseSettings) -> None:
+    if Path(out_dir).resolve() == Path(video).parent.resolve():
+        raise InputError(video, "--out is the video's own folder, where <stem>.json is the "
+                         "crop step's sidecar", "choose another --out folder, e.g. pose/")
+    taken = [p for p in output_paths(video, out_dir).values() if p.exists()]
+    if taken and not settings.overwrite:
+        raise InputError(taken[0], "output exists (made from other inputs or settings)",
+                         "pass --overwrite to replace it, or choose another --out")
+
+
+def estimate_video(video: str | Path, out_dir: str | Path, project: DlcProject, runner,
+                   settings: PoseSettings, report: Report | None = None) -> dict[str, Path]:
+    """Track one video; skip it when its outputs were made from the same inputs."""
+    video, out_dir = Path(video), Path(out_dir)
+    paths = output_paths(video, out_dir)
+    inputs = [video, project.snapshot, project.pytorch_config]
+    wanted = [paths["h5"]] + ([paths["csv"]] if settings.save_csv else [])
+    if outputs.is_up_to_date(paths["json"], inputs, settings.parameters(project), wanted):
+        if report:
+            report(f"{video.name}: pose up to date, skipped")
+        return paths
+    check_outputs_free(video, out_dir, settings)
+    info = probe(video)
+    frames = _counted(read_frames(info), frame_reporter(video.name, info.frames, report))
+    predictions = runner.inference(frames)
+    if len(predictions) != info.frames:
+        raise InputError(video, f"pose has {len(predictions)} frames but the video has "
+                         f"{info.frames}", "check the video decodes fully (ffprobe -count_frames)")
+    table = predictions_table(predictions, project)
+    _write_tables(table, paths, settings.save_csv)
+    record = outputs.provenance(
+        "pose", inputs, settings.parameters(project),
+        software=outputs.software_versions(DLC_PACKAGES), engine="pytorch",
+        model={"project": str(project.root), "model": project.model_name,
+               "snapshot": project.snapshot.name, "bodyparts": list(project.bodyparts)},
+        device=resolve_device(settings.device), fps=info.fps, frame_rate=info.frame_rate,
+        frames=info.frames, video={"width": info.width, "height": info.height,
+                                   "codec": info.codec})
+    outputs.write_json(record, paths["json"])
+    return paths
+
+
+def _counted(frames: Iterable[np.ndarray], on_frame) -> Iterator[np.ndarray]:
+    for index, frame in enumerate(frames, start=1):
+        yield frame
+        if on_frame is not None:
+            on_frame(index)
+
+
+def predictions_table(predictions: list[dict], project: DlcProject) -> pd.DataFrame:
+    """DeepLabCut's table layout: (scorer, [individuals,] bodyparts, coords) columns."""
+    poses = np.stack([p["bodyparts"][..., :3] for p in predictions])  # (T, ind, kp, 3)
+    n_individuals = poses.shape[1]
+    scorer = f"DLC_{project.model_name}_{project.snapshot.stem}"
+    levels = [[scorer], list(project.bodyparts), ["x", "y", "likelihood"]]
+    names = ["scorer", "bodyparts", "coords"]
+    if n_individuals > 1:
+        individuals = list(project.individuals)[:n_individuals]
+        individuals += [f"individual{i}" for i in range(len(individuals), n_individuals)]
+        levels.insert(1, individuals)
+        names.insert(1, "individuals")
+    columns = pd.MultiIndex.from_product(levels, names=names)
+    return pd.DataFrame(poses.reshape(len(poses), -1), columns=columns)
+
+
+def _write_tables(table: pd.DataFrame, paths: dict[str, Path], save_csv: bool) -> None:
+    with outputs.atomic_path(paths["h5"]) as tmp:
+        table.to_hdf(tmp, key="df_with_missing", format="table", mode="w")
+    if save_csv:
+        with outputs.atomic_path(paths["csv"]) as tmp:
+            table.to_csv(tmp)
+
+
+@dataclass(frozen=True)
+class PoseFailure:
+    video: Path
+    error: InputError
+
+
+def run_pose(videos: list[Path], out_dir: Path, project: DlcProject, settings: PoseSettings,
+             report: Report | None = None) -> tuple[list[dict[str, Path]], list[PoseFailure]]:
+    """Track every video; a video that fails is returned as a failure and the rest still run.
+
+    Videos are probed before the model loads, so a damaged file costs no model time.
+    """
+    failures, ready = [], []
+    for video in videos:
+        try:
+            probe(video)
+            ready.append(Path(video))
+        except InputError as err:
+            failures.append(PoseFailure(Path(video), err))
+    done = []
+    runner = load_runner(project, settings) if ready else None
+    for video in ready:
+        try:
+            done.append(estimate_video(video, out_dir, project, runner, settings, report))
+        except InputError as err:
+            failures.append(PoseFailure(video, err))
+    return done, failures

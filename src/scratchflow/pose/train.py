@@ -1,0 +1,142 @@
+"""Train a DeepLabCut 3 model from random initialisation, offline.
+
+DeepLabCut fetches ImageNet backbone weights from a model hub when training starts, and
+ignores ``pretrained: false``. Building the model with random weights through its PoseModel
+API, saving them as a snapshot and resuming from that snapshot trains with no download.
+Used by the demo model's script and the real-data test; labs train their own models with
+DeepLabCut as usual.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from scratchflow.pose.project import PYTORCH_MODELS, pick_snapshot
+
+INFERENCE_FILES = ("train/pytorch_config.yaml", "test/pose_cfg.yaml")
+
+
+def copy_project(source: str | Path, destination: str | Path) -> Path:
+    """Copy a labelled project and point its config.yaml at the copy; return config.yaml."""
+    destination = Path(destination)
+    shutil.copytree(source, destination, dirs_exist_ok=True)
+    config_path = destination / "config.yaml"
+    config = yaml.safe_load(config_path.read_text())
+    config["project_path"] = str(destination)
+    videos = sorted((destination / "videos").glob("*")) if (destination / "videos").is_dir() else []
+    crop = next(iter((config.get("video_sets") or {}).values()), {"crop": "0, 640, 0, 480"})
+    config["video_sets"] = {str(v): crop for v in videos}
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return config_path
+
+
+def new_project(folder: str | Path, task: str, scorer: str, bodyparts: list[str],
+                frame_size: tuple[int, int]) -> Path:
+    """A single-animal DeepLabCut project with no videos yet; return its config.yaml."""
+    from deeplabcut.utils.auxiliaryfunctions import create_config_template, write_config
+
+    folder = Path(folder)
+    (folder / "labeled-data").mkdir(parents=True, exist_ok=True)
+    config, _ = create_config_template()
+    width, height = frame_size
+    config.update({"Task": task, "scorer": scorer, "date": "synthetic", "project_path": str(folder),
+                   "engine": "pytorch", "bodyparts": list(bodyparts), "skeleton": [],
+                   "multianimalproject": False, "identity": False, "iteration": 0,
+                   "TrainingFraction": [0.95], "default_net_type": "cspnext_s",
+                   "snapshotindex": -1, "detector_snapshotindex": -1, "batch_size": 8,
+                   "video_sets": {}, "numframes2pick": 20, "pcutoff": 0.6, "dotsize": 4,
+                   "alphavalue": 0.7, "colormap": "rainbow", "start": 0, "stop": 1,
+                   "x1": 0, "x2": width, "y1": 0, "y2": height, "cropping": False,
+                   "skeleton_color": "black", "default_augmenter": "default",
+                   "detector_batch_size": 1, "corner2move2": [50, 50], "move2corner": True})
+    write_config(str(folder / "config.yaml"), config)
+    return folder / "config.yaml"
+
+
+def write_labels(config_path: Path, video_name: str, images: list[np.ndarray],
+                 frame_ids: list[int], keypoints: np.ndarray) -> Path:
+    """Save RGB ``images`` as labelled frames with their (N, K, 2) ``keypoints``."""
+    import cv2
+
+    config = yaml.safe_load(Path(config_path).read_text())
+    folder = Path(config_path).parent / "labeled-data" / video_name
+    folder.mkdir(parents=True, exist_ok=True)
+    names = [f"img{index:06d}.png" for index in frame_ids]
+    for name, image in zip(names, images, strict=True):
+        cv2.imwrite(str(folder / name), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    columns = pd.MultiIndex.from_product(
+        [[config["scorer"]], config["bodyparts"], ["x", "y"]], names=["scorer", "bodyparts", "coords"])
+    index = pd.MultiIndex.from_tuples([("labeled-data", video_name, n) for n in names])
+    table = pd.DataFrame(keypoints.reshape(len(names), -1), index=index, columns=columns)
+    path = folder / f"CollectedData_{config['scorer']}.h5"
+    table.to_hdf(path, key="keypoints", mode="w")
+    table.to_csv(path.with_suffix(".csv"))
+    config["video_sets"][str(folder.parent.parent / "videos" / f"{video_name}.mp4")] = {
+        "crop": f"0, {images[0].shape[1]}, 0, {images[0].shape[0]}"}
+    Path(config_path).write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def create_shuffle(config_path: Path, net_type: str, shuffle: int = 1,
+                   config_updates: dict | None = None) -> Path:
+    """DeepLabCut's training dataset and model folder for ``shuffle``; return its train dir.
+
+    ``config_updates`` maps dotted keys of pytorch_config.yaml to new values.
+    """
+    import deeplabcut
+    from deeplabcut.core.engine import Engine
+
+    deeplabcut.create_training_dataset(str(config_path), Shuffles=[shuffle], net_type=net_type,
+                                       engine=Engine.PYTORCH, userfeedback=False)
+    train_dir = next((Path(config_path).parent / PYTORCH_MODELS).glob(
+        f"iteration-*/*shuffle{shuffle}/train"))
+    pytorch_config = train_dir / "pytorch_config.yaml"
+    settings = yaml.safe_load(pytorch_config.read_text())
+    for key, value in (config_updates or {}).items():
+        _set_dotted(settings, key, value)
+    pytorch_config.write_text(yaml.safe_dump(settings, sort_keys=False))
+    return train_dir
+
+
+def _set_dotted(tree: dict, key: str, value) -> None:
+    *parents, leaf = key.split(".")
+    for part in parents:
+        if not isinstance(tree.get(part), dict):
+            tree[part] = {}
+        tree = tree[part]
+    tree[leaf] = value
+
+
+def random_init_snapshot(train_dir: Path, seed: int) -> Path:
+    """Random weights for the shuffle's model, saved where DeepLabCut can resume from them."""
+    import torch
+    from deeplabcut.pose_estimation_pytorch.config import read_config_as_dict
+    from deeplabcut.pose_estimation_pytorch.models import PoseModel
+
+    torch.manual_seed(seed)
+    model_config = read_config_as_dict(train_dir / "pytorch_config.yaml")["model"]
+    model = PoseModel.build(model_config, pretrained_backbone=False)
+    path = train_dir / f"random-init-seed{seed}.pt"
+    torch.save({"model": model.state_dict()}, path)
+    return path
+
+
+def train_from_scratch(config_path: Path, train_dir: Path, epochs: int, batch_size: int,
+                       seed: int = 0, device: str = "cpu") -> Path:
+    """Train ``epochs`` epochs from random weights; return the last snapshot."""
+    import deeplabcut
+    import torch
+
+    torch.manual_seed(seed)
+    init = random_init_snapshot(train_dir, seed)
+    shuffle = int(train_dir.parent.name.rsplit("shuffle", 1)[1])
+    deeplabcut.train_network(str(config_path), shuffle=shuffle, snapshot_path=str(init),
+                             epochs=epochs, batch_size=batch_size, device=device,
+                             save_epochs=epochs, max_snapshots_to_keep=1, display_iters=1000)
+    init.unlink()
+    return pick_snapshot(train_dir, -1)
