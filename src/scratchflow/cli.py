@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from functools import partial
 from pathlib import Path
@@ -137,6 +138,25 @@ def tune(manifest, out_path, trials, seed, space_path, bodyparts):
     click.echo(f"best bout F1 {top.bout_f1:.3f}, time F1 {top.time_f1:.3f}: wrote {out}")
 
 
+def _geometry_options(command):
+    """The crop-box geometry options, shared by `crop` and `run`."""
+    options = [
+        click.option("--box-size", default="900x900", show_default=True,
+                     help="Crop box, WxH or N."),
+        click.option("--anchor", type=click.Choice(ANCHORS), default="top-right",
+                     show_default=True, help="QR-code corner the box is placed from."),
+        click.option("--offset-x", type=int, default=0, show_default=True,
+                     help="Pixels right of anchor."),
+        click.option("--offset-y", type=int, default=0, show_default=True,
+                     help="Pixels below anchor."),
+        click.option("--direction", type=click.Choice(DIRECTIONS), default="down-right",
+                     show_default=True, help="Which way the box extends from the anchor point."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def _box_size(value: str) -> tuple[int, int]:
     width, _, height = value.lower().partition("x")
     try:
@@ -151,13 +171,7 @@ def _box_size(value: str) -> tuple[int, int]:
               help="Metadata TXT (default: <video stem>.txt beside the video).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the per-mouse videos, JSON sidecars and preview PNGs.")
-@click.option("--box-size", default="900x900", show_default=True, help="Crop box, WxH or N.")
-@click.option("--anchor", type=click.Choice(ANCHORS), default="top-right", show_default=True,
-              help="QR-code corner the box is placed from.")
-@click.option("--offset-x", type=int, default=0, show_default=True, help="Pixels right of anchor.")
-@click.option("--offset-y", type=int, default=0, show_default=True, help="Pixels below anchor.")
-@click.option("--direction", type=click.Choice(DIRECTIONS), default="down-right",
-              show_default=True, help="Which way the box extends from the anchor point.")
+@_geometry_options
 @click.option("--boxes", "boxes_spec", metavar="SPEC|FILE.json",
               help='Boxes by hand, skipping QR codes: "left=x,y,w,h;right=x,y,w,h" or a JSON.')
 @click.option("--codes", "expected_codes", type=int, default=2, show_default=True,
@@ -204,6 +218,102 @@ def crop(video, metadata, out_dir, box_size, anchor, offset_x, offset_y, directi
     if failures:
         click.echo(f"{failures} of {len(jobs) + unpaired} video(s) failed", err=True)
         sys.exit(1)
+
+
+@main.command()
+@click.argument("videos", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False),
+              help="DeepLabCut 3 project folder (the one with config.yaml), anywhere.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for <video stem>.h5 (+ .csv) and the provenance .json.")
+@click.option("--shuffle", type=int, default=1, show_default=True)
+@click.option("--snapshot", help="Snapshot index (-1 = last) or 'best' [config.yaml's].")
+@click.option("--batch-size", type=int, default=8, show_default=True, help="Frames per batch.")
+@click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:0 or auto.")
+@click.option("--csv", "save_csv", is_flag=True, help="Also write <stem>.csv.")
+@click.option("--bodypart", "bodyparts", multiple=True, metavar="ROLE=NAME",
+              help="Map a quantifier role to one of the model's body parts. Repeatable.")
+@click.option("--overwrite", is_flag=True, help="Replace outputs made from other inputs.")
+def pose(videos, model_dir, out_dir, shuffle, snapshot, batch_size, device, save_csv,
+         bodyparts, overwrite):
+    """Track VIDEOS with a lab's DeepLabCut model, writing tracks quantify reads.
+
+    The project's body parts are checked against the quantifier's roles before any video is
+    read. A video whose outputs were made from the same inputs is skipped; one that fails is
+    reported and the others still run.
+    """
+    from scratchflow.pose import PoseSettings, open_project, run_pose
+    from scratchflow.scratch import REQUIRED_ROLES
+
+    index = snapshot if snapshot in (None, "best") else _int_option(snapshot, "--snapshot")
+    project = open_project(model_dir, shuffle, index, _parse_bodyparts(bodyparts), REQUIRED_ROLES)
+    settings = PoseSettings(batch_size, device, save_csv, overwrite)
+    done, failures = run_pose([Path(v) for v in videos], Path(out_dir), project, settings,
+                              partial(click.echo, err=True))
+    for paths in done:
+        click.echo(f"wrote {paths['h5']}")
+    for failure in failures:
+        click.echo(f"error: {failure.error}", err=True)
+    if failures:
+        click.echo(f"{len(failures)} of {len(videos)} video(s) failed", err=True)
+        sys.exit(1)
+
+
+def _int_option(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError as err:
+        raise click.BadParameter(f"{value!r} is not a whole number", param_hint=name) from err
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True))
+@click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False),
+              help="DeepLabCut 3 project folder.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Run folder: crop/, pose/, quantify/, summary/, logs/.")
+@_geometry_options
+@click.option("--batch-size", type=int, default=8, show_default=True, help="Pose batch size.")
+@click.option("--device", default="auto", show_default=True, help="Pose device.")
+@click.option("--params", "params_path", type=click.Path(dir_okay=False),
+              help="Detector parameters YAML.")
+@click.option("--bodypart", "bodyparts", multiple=True, metavar="ROLE=NAME",
+              help="Map a role to one of the model's body parts. Repeatable.")
+@click.option("--workers", type=int, help="Parallel crop/quantify tasks [CPU count].")
+@click.option("--truth", "truth_path", type=click.Path(dir_okay=False),
+              help="Known bouts (video,position,start_s,end_s,...) to score the calls against.")
+def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, direction,
+        batch_size, device, params_path, bodyparts, workers, truth_path):
+    """Run a whole experiment on this machine: crop, pose, quantify, summarise.
+
+    INPUT is a folder of video + TXT pairs or a samplesheet CSV (sample,video,metadata). Each
+    step runs the same `scratchflow` command the Nextflow pipeline runs; a rerun skips tasks
+    whose inputs are unchanged, and a failing sample is reported while the rest finish.
+    """
+    from scratchflow.runner import RunOptions, run_experiment
+    from scratchflow.run_report import print_run_report
+
+    mapping = [f"--bodypart={b}" for b in bodyparts]
+    options = RunOptions(
+        model=Path(model_dir).resolve(),
+        crop_args=("--box-size", box_size, "--anchor", anchor, "--offset-x", str(offset_x),
+                   "--offset-y", str(offset_y), "--direction", direction),
+        pose_args=("--batch-size", str(batch_size), "--device", device, *mapping),
+        quantify_args=(*mapping, *(["--params", str(Path(params_path).resolve())]
+                                   if params_path else [])),
+        workers=workers)
+    outcomes = run_experiment(Path(input_path).resolve(), Path(out_dir).resolve(), options,
+                              _progress_bar)
+    failed = print_run_report(outcomes, Path(out_dir), truth_path and Path(truth_path),
+                              click.echo)
+    sys.exit(1 if failed else 0)
+
+
+@contextlib.contextmanager
+def _progress_bar(label: str, total: int):
+    with click.progressbar(length=total, label=f"{label:<10}", show_pos=True,
+                           file=sys.stderr) as bar:
+        yield bar.update
 
 
 @main.command("params")

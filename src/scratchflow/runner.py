@@ -1,0 +1,318 @@
+"""`scratchflow run`: a whole experiment on one machine, through the same commands Nextflow runs.
+
+Each task is one `scratchflow <step>` command line, as the Nextflow modules render it, run in
+a subprocess: a crash in one sample cannot take the others down, and what runs here is what
+runs on AWS Batch. Crop and quantify tasks run in parallel up to the CPU count. Pose runs as
+one process over every mouse (the model loads once, and a GPU takes one task at a time).
+
+Resuming: after a task succeeds, a ledger entry records its command, its inputs' sha256 and its
+outputs. A rerun skips a task whose entry matches and whose outputs all exist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scratchflow import outputs
+from scratchflow.errors import InputError
+
+STEPS = ("crop", "pose", "quantify", "summarise")
+
+
+@dataclass(frozen=True)
+class Task:
+    step: str
+    sample: str
+    command: list[str]
+    inputs: list[Path]
+    out_dir: Path
+    # Which files in out_dir the task made, found after it ran (crop names come from metadata).
+    find_outputs: Callable[[], list[Path]]
+
+
+@dataclass
+class Outcome:
+    step: str
+    sample: str
+    ok: bool
+    skipped: bool = False
+    outputs: list[Path] = field(default_factory=list)
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RunLayout:
+    """OUT/crop, OUT/pose, OUT/quantify, OUT/summary, OUT/logs and the ledger."""
+
+    root: Path
+
+    def step_dir(self, step: str) -> Path:
+        return self.root / ("summary" if step == "summarise" else step)
+
+    def log(self, task: Task) -> Path:
+        return self.root / "logs" / task.step / f"{task.sample}.log"
+
+    def ledger(self, task: Task) -> Path:
+        return self.root / "logs" / ".ledger" / task.step / f"{task.sample}.json"
+
+
+def cli() -> list[str]:
+    """The scratchflow command of this interpreter (works in a venv that is not activated)."""
+    return [sys.executable, "-m", "scratchflow"]
+
+
+def run_task(task: Task, layout: RunLayout) -> Outcome:
+    """Run one task unless its ledger entry shows it done with these inputs."""
+    ledger = layout.ledger(task)
+    if _ledger_matches(ledger, task):
+        return Outcome(task.step, task.sample, True, True, _ledger_outputs(ledger))
+    log = layout.log(task)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as handle:
+        handle.write("$ " + " ".join(map(str, task.command)) + "\n")
+        handle.flush()
+        code = subprocess.call([str(c) for c in task.command], stdout=handle,
+                               stderr=subprocess.STDOUT)
+    if code != 0:
+        return Outcome(task.step, task.sample, False, reason=error_reason(log, code))
+    made = task.find_outputs()
+    if not made:
+        return Outcome(task.step, task.sample, False, reason=f"no outputs (see {log})")
+    outputs.write_json({"command": [str(c) for c in task.command], "inputs": _checksums(task),
+                        "outputs": [str(p) for p in made]}, ledger)
+    return Outcome(task.step, task.sample, True, outputs=made)
+
+
+def _checksums(task: Task) -> dict[str, str]:
+    return {str(p): outputs.sha256_file(p) for p in task.inputs}
+
+
+def _ledger_matches(ledger: Path, task: Task) -> bool:
+    if not ledger.is_file():
+        return False
+    entry = json.loads(ledger.read_text())
+    return (entry["command"] == [str(c) for c in task.command]
+            and all(Path(p).is_file() for p in entry["outputs"])
+            and entry["inputs"] == _checksums(task))
+
+
+def _ledger_outputs(ledger: Path) -> list[Path]:
+    return [Path(p) for p in json.loads(ledger.read_text())["outputs"]]
+
+
+def error_reason(log: Path, code: int) -> str:
+    """The first `error:` line the command printed (with its fix), else the exit status."""
+    lines = log.read_text(errors="replace").splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith("error:"):
+            fix = lines[index + 1].strip() if index + 1 < len(lines) else ""
+            return line[len("error:"):].strip() + (f" ({fix})" if fix.startswith("fix:") else "")
+    return f"exit status {code} (see {log})"
+
+
+def run_parallel(tasks: list[Task], layout: RunLayout, on_done: Callable[[Outcome], None],
+                 workers: int | None = None) -> list[Outcome]:
+    workers = workers or max(1, os.cpu_count() or 1)
+    results = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for outcome in pool.map(lambda t: run_task(t, layout), tasks):
+            on_done(outcome)
+            results.append(outcome)
+    return results
+
+
+def write_failures(outcomes: list[Outcome], path: Path) -> Path:
+    """sample,step,reason for every failed task: the summary keeps those mice with the reason."""
+    with outputs.atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sample", "step", "reason"])
+        for outcome in outcomes:
+            if not outcome.ok:
+                writer.writerow([outcome.sample, outcome.step, outcome.reason])
+    return path
+
+
+def require_model(model: Path) -> None:
+    if not (Path(model) / "config.yaml").is_file():
+        raise InputError(model, "no DeepLabCut project here (config.yaml missing)",
+                         "pass --model the project folder, e.g. examples/demo_model/project")
+
+
+@dataclass(frozen=True)
+class RawSample:
+    sample: str
+    video: Path
+    metadata: Path
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    model: Path
+    crop_args: tuple[str, ...] = ()  # `scratchflow crop` options, e.g. the box geometry
+    pose_args: tuple[str, ...] = ()  # e.g. --batch-size 8 --device cuda
+    quantify_args: tuple[str, ...] = ()  # e.g. --params detector.yaml
+    workers: int | None = None
+
+
+def find_raw_samples(source: Path) -> tuple[list[RawSample], list[Outcome]]:
+    """Video + TXT pairs from a folder (paired by stem) or a samplesheet CSV
+    (sample,video,metadata; paths relative to the CSV). Unpaired videos are failures."""
+    if source.is_file() and source.suffix.lower() == ".csv":
+        return _read_samplesheet(source), []
+    if not source.is_dir():
+        raise InputError(source, "not a folder or a samplesheet .csv",
+                         "pass a folder of video + TXT pairs, or a CSV sample,video,metadata")
+    from scratchflow.crop.run import pair_folder
+
+    pairs, lonely_videos, _ = pair_folder(source)
+    if not pairs and not lonely_videos:
+        raise InputError(source, "no video + TXT pairs in the folder",
+                         "each video needs a metadata TXT of the same stem beside it")
+    failed = [Outcome("crop", v.stem, False, reason=f"{v}: no metadata TXT with the same stem")
+              for v in lonely_videos]
+    return [RawSample(video.stem, video, text) for video, text in pairs], failed
+
+
+def _read_samplesheet(path: Path) -> list[RawSample]:
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    missing = {"sample", "video", "metadata"} - set(rows[0] if rows else {})
+    if missing:
+        raise InputError(path, f"samplesheet lacks column(s) {sorted(missing)}",
+                         "use the header sample,video,metadata[,experiment]")
+    return [RawSample(row["sample"], (path.parent / row["video"]).resolve(),
+                      (path.parent / row["metadata"]).resolve()) for row in rows]
+
+
+def crop_task(raw: RawSample, layout: RunLayout, options: RunOptions) -> Task:
+    out_dir = layout.step_dir("crop")
+
+    def made() -> list[Path]:
+        found = []
+        for sidecar in sorted(out_dir.glob("*.json")):
+            record = json.loads(sidecar.read_text())
+            if record.get("inputs", [{}])[0].get("path") == str(raw.video):
+                found += [sidecar.with_suffix(".mp4"), sidecar]
+        return found
+
+    command = [*cli(), "crop", raw.video, "--metadata", raw.metadata, "--out", out_dir,
+               "--overwrite", *options.crop_args]
+    return Task("crop", raw.sample, command, [raw.video, raw.metadata], out_dir, made)
+
+
+def quantify_task(pose_h5: Path, layout: RunLayout, options: RunOptions) -> Task:
+    out_dir = layout.step_dir("quantify")
+    stem = pose_h5.stem
+
+    def made() -> list[Path]:
+        return sorted(p for p in out_dir.glob(f"{stem}_scratch_*") if p.is_file())
+
+    command = [*cli(), "quantify", pose_h5, "--out", out_dir, *options.quantify_args]
+    return Task("quantify", stem, command, [pose_h5, pose_h5.with_suffix(".json")], out_dir,
+                made)
+
+
+def run_pose_step(videos: list[Path], layout: RunLayout, options: RunOptions,
+                  on_done: Callable[[Outcome], None]) -> list[Outcome]:
+    """One `scratchflow pose` process over every mouse video; it skips up-to-date ones."""
+    out_dir = layout.step_dir("pose")
+    log = layout.root / "logs" / "pose" / "pose.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    command = [*cli(), "pose", *map(str, videos), "--model", str(options.model), "--out",
+               str(out_dir), "--overwrite", *options.pose_args]
+    by_stem = {v.stem: v for v in videos}
+    results: dict[str, Outcome] = {}
+    with open(log, "w") as handle:
+        handle.write("$ " + " ".join(command) + "\n")
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True)
+        pending_error = None
+        for line in process.stdout:
+            handle.write(line)
+            outcome, pending_error = _pose_line(line, pending_error, by_stem, out_dir)
+            if outcome and outcome.sample not in results:
+                results[outcome.sample] = outcome
+                on_done(outcome)
+        code = process.wait()
+    if pending_error is not None:
+        stem, reason = pending_error
+        results[stem] = Outcome("pose", stem, False, reason=reason)
+        on_done(results[stem])
+    for stem in sorted(by_stem.keys() - results.keys()):  # e.g. the model failed to load
+        results[stem] = Outcome("pose", stem, False, reason=error_reason(log, code))
+        on_done(results[stem])
+    return [results[stem] for stem in by_stem]
+
+
+def _pose_line(line: str, pending, by_stem, out_dir):
+    """Turn the pose command's `wrote X.h5` and `error: VIDEO: problem` lines into outcomes."""
+    line = line.rstrip("\n")
+    if line.startswith("wrote "):
+        h5 = Path(line[len("wrote "):])
+        return Outcome("pose", h5.stem, True, outputs=[h5, h5.with_suffix(".json")]), None
+    if pending is not None:  # the line after an error may hold its fix
+        stem, reason = pending
+        fix = f" ({line.strip()})" if line.strip().startswith("fix:") else ""
+        return Outcome("pose", stem, False, reason=reason + fix), None
+    if line.startswith("error: "):
+        path, _, problem = line[len("error: "):].partition(": ")
+        stem = Path(path).stem
+        if stem in by_stem:
+            return None, (stem, problem)
+    return None, None
+
+
+ProgressBar = Callable[[str, int], "contextlib.AbstractContextManager[Callable[[int], None]]"]
+
+
+def run_experiment(source: Path, out: Path, options: RunOptions,
+                   progress: ProgressBar) -> list[Outcome]:
+    """Crop, pose, quantify and summarise every sample; return every task's outcome.
+
+    ``progress(label, total)`` gives a context manager yielding an ``update(n)`` callable.
+    """
+    require_model(options.model)
+    layout = RunLayout(Path(out))
+    raw, outcomes = find_raw_samples(Path(source))
+
+    crops = _stage(progress, "crop", [crop_task(r, layout, options) for r in raw], layout,
+                   options.workers)
+    videos = [p for o in crops if o.ok for p in o.outputs if p.suffix == ".mp4"]
+    with progress("pose", len(videos)) as update:
+        poses = run_pose_step(videos, layout, options, lambda _: update(1)) if videos else []
+    tables = [p for o in poses if o.ok for p in o.outputs if p.suffix == ".h5"]
+    quantified = _stage(progress, "quantify", [quantify_task(h, layout, options) for h in tables],
+                        layout, options.workers)
+    outcomes += crops + poses + quantified
+    failures = write_failures(outcomes, layout.root / "logs" / "failures.csv")
+    summary = summarise_task(layout, failures)
+    outcomes += _stage(progress, "summarise", [summary], layout, 1)
+    return outcomes
+
+
+def _stage(progress: ProgressBar, label: str, tasks: list[Task], layout: RunLayout,
+           workers: int | None) -> list[Outcome]:
+    with progress(label, len(tasks)) as update:
+        return run_parallel(tasks, layout, lambda _: update(1), workers)
+
+
+def summarise_task(layout: RunLayout, failures: Path) -> Task:
+    out_dir = layout.step_dir("summarise")
+    names = ("experiment_summary.csv", "report.html")
+
+    def made() -> list[Path]:
+        return [out_dir / n for n in names if (out_dir / n).is_file()]
+
+    command = [*cli(), "summarise", layout.root, "--out", out_dir, "--failures", failures]
+    inputs = sorted(p for step in ("crop", "quantify") for p in
+                    layout.step_dir(step).glob("*") if p.is_file()) + [failures]
+    return Task("summarise", "experiment", command, inputs, out_dir, made)
