@@ -290,8 +290,8 @@ def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, di
     step runs the same `scratchflow` command the Nextflow pipeline runs; a rerun skips tasks
     whose inputs are unchanged, and a failing sample is reported while the rest finish.
     """
-    from scratchflow.runner import RunOptions, run_experiment
     from scratchflow.run_report import print_run_report
+    from scratchflow.runner import RunOptions, run_experiment
 
     mapping = [f"--bodypart={b}" for b in bodyparts]
     options = RunOptions(

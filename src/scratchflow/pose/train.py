@@ -69,8 +69,8 @@ def write_labels(config_path: Path, video_name: str, images: list[np.ndarray],
     names = [f"img{index:06d}.png" for index in frame_ids]
     for name, image in zip(names, images, strict=True):
         cv2.imwrite(str(folder / name), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-    columns = pd.MultiIndex.from_product(
-        [[config["scorer"]], config["bodyparts"], ["x", "y"]], names=["scorer", "bodyparts", "coords"])
+    columns = pd.MultiIndex.from_product([[config["scorer"]], config["bodyparts"], ["x", "y"]],
+                                         names=["scorer", "bodyparts", "coords"])
     index = pd.MultiIndex.from_tuples([("labeled-data", video_name, n) for n in names])
     table = pd.DataFrame(keypoints.reshape(len(names), -1), index=index, columns=columns)
     path = folder / f"CollectedData_{config['scorer']}.h5"
