@@ -7,6 +7,7 @@ credentials, and hide any real AWS configuration, so these tests never reach AWS
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import uuid
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from scratchflow import storage  # noqa: E402
 from scratchflow.cli import main  # noqa: E402
 from scratchflow.errors import InputError  # noqa: E402
 
+REPO = Path(__file__).resolve().parents[1]
 MiB = 1 << 20
 ACCESS_KEY = "AKIAFAKEKEYFORTESTS1"
 SECRET_KEY = "fake/secret+never-printed-0123456789abcd"
@@ -276,3 +278,25 @@ def test_missing_credentials_are_reported(s3, tmp_path, monkeypatch):
     result = run("upload", make_experiment(tmp_path), s3.uri("exp/"))
     assert result.exit_code == 2
     assert "no AWS credentials found" in result.output and "AWS_PROFILE" in result.output
+
+
+# --- quantify from S3 -----------------------------------------------------------------------
+
+def test_quantify_from_s3_gives_the_same_tables_as_from_the_local_file(s3, tmp_path):
+    demo = REPO / "examples" / "demo"
+    for name in ("demo_pose.h5", "demo_pose.json"):  # fps comes from the JSON sidecar
+        s3.client.upload_file(str(demo / name), s3.name, f"pose/{name}")
+    uri = s3.uri("pose/demo_pose.h5")
+
+    remote = run("quantify", uri, "--out", tmp_path / "from_s3")
+    local = run("quantify", demo / "demo_pose.h5", "--out", tmp_path / "from_local")
+    again = run("quantify", uri, "--out", tmp_path / "from_s3")  # the cached copy is reused
+
+    assert remote.exit_code == local.exit_code == again.exit_code == 0, remote.output
+    for table in ("bouts", "strokes", "summary", "timebins"):
+        name = f"demo_pose_scratch_{table}.csv"
+        assert (tmp_path / "from_s3" / name).read_bytes() == \
+            (tmp_path / "from_local" / name).read_bytes()
+    record = json.loads((tmp_path / "from_s3" / "demo_pose_scratch_provenance.json").read_text())
+    assert record["inputs"][0]["uri"] == uri
+    assert record["inputs"][0]["sha256"] == sha256((demo / "demo_pose.h5").read_bytes())

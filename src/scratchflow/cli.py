@@ -56,27 +56,33 @@ def main():
 @click.option("--bodypart", "bodyparts", multiple=True, metavar="ROLE=NAME",
               help="Map a role to a body-part name, e.g. hind_left=\"Hind Paw L\". Repeatable.")
 @click.option("--individual", help="Quantify only this individual (multi-animal files).")
-def quantify(pose_files, out_dir, fps, params_path, bodyparts, individual):
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
+              help="Folder for local copies of s3:// pose files (default: OUT/.s3-cache).")
+def quantify(pose_files, out_dir, fps, params_path, bodyparts, individual, cache_dir):
     """Detect scratch strokes and bouts in POSE_FILES (DeepLabCut .h5/.csv, SLEAP .analysis.h5).
 
     Writes <stem>_scratch_{bouts,strokes,summary,timebins}.csv and a provenance JSON per
-    file. A file that fails is reported and the others still run.
+    file. A file that fails is reported and the others still run. POSE_FILES may be
+    s3:// URIs (with the [s3] extra); each is fetched with its <stem>.json sidecar.
     """
-    from scratchflow.scratch.quantify import QuantifyRequest, quantify_file
+    from scratchflow.scratch.quantify import QuantifyRequest, fetch_pose, quantify_file
+    from scratchflow.storage import is_s3
 
     params = _load_params(params_path)
     mapping = _parse_bodyparts(bodyparts)
+    cache = Path(cache_dir) if cache_dir else Path(out_dir) / ".s3-cache"
     failures = 0
     for pose_file in pose_files:
-        request = QuantifyRequest(Path(pose_file), Path(out_dir), params, fps, mapping, individual)
         try:
+            request = QuantifyRequest(fetch_pose(pose_file, cache), Path(out_dir), params, fps,
+                                      mapping, individual, pose_file if is_s3(pose_file) else None)
             paths = quantify_file(request)
         except InputError as err:
             failures += 1
             click.echo(f"error: {err}", err=True)
             continue
         click.echo(f"{pose_file}: wrote {paths['scratch_bouts.csv'].parent}/"
-                   f"{Path(pose_file).stem}_scratch_*.csv")
+                   f"{request.pose_path.stem}_scratch_*.csv")
     if failures:
         click.echo(f"{failures} of {len(pose_files)} file(s) failed", err=True)
         sys.exit(1)
