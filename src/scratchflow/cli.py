@@ -245,6 +245,41 @@ def _progress_bar(label: str, length: int):
     return click.progressbar(length=length, label=label, file=sys.stderr)
 
 
+@main.command()
+@click.option("--input", "input_uri", required=True,
+              help="s3:// samplesheet.csv (from scratchflow upload) or prefix of video + TXTs.")
+@click.option("--model", required=True, help="s3:// DeepLabCut project folder.")
+@click.option("--outdir", required=True, help="s3:// prefix for the results.")
+@click.option("--work-dir", required=True, help="s3:// prefix for Nextflow's work directory.")
+@click.option("--cpu-queue", default="scratchflow-cpu", show_default=True,
+              help="AWS Batch queue for crop, quantify and summarise.")
+@click.option("--gpu-queue", default="scratchflow-gpu", show_default=True,
+              help="AWS Batch queue with GPUs, for pose estimation.")
+@click.option("--region", envvar=["AWS_REGION", "AWS_DEFAULT_REGION"],
+              help="AWS region [default: $AWS_REGION, else the pipeline's default]")
+@click.option("--params", "params_yaml", help="Detector parameters YAML (local or s3://).")
+@click.option("--experiment", help="Experiment name in the summary.")
+@click.option("--pipeline", help="Pipeline checkout, main.nf or GitHub repo [default: this "
+              "checkout]")
+@click.option("--revision", help="Git branch, tag or commit of the pipeline (nextflow -r).")
+@click.option("--profile", default="awsbatch", show_default=True, help="Nextflow profile(s).")
+@click.option("--resume", is_flag=True, help="Reuse the results of an earlier run (-resume).")
+@click.option("--print-only", is_flag=True, help="Print the command; do not run it.")
+def submit(input_uri, model, outdir, work_dir, cpu_queue, gpu_queue, region, params_yaml,
+           experiment, pipeline, revision, profile, resume, print_only):
+    """Run the pipeline on AWS Batch (nextflow run -profile awsbatch ...), all data on S3.
+
+    Runs nextflow if it is on PATH; otherwise prints the exact command to run elsewhere.
+    """
+    from scratchflow.submit import Submission, nextflow_command, run_or_print
+
+    sub = Submission(input_uri, model, outdir, work_dir, pipeline, revision, profile, region,
+                     cpu_queue, gpu_queue, params_yaml, experiment, resume)
+    code = run_or_print(nextflow_command(sub), click.echo, partial(click.echo, err=True),
+                        print_only)
+    sys.exit(code)
+
+
 @main.command("params")
 def show_params():
     """Print the default detector parameters as YAML (a starting point for --params)."""
