@@ -15,19 +15,22 @@ from click.testing import CliRunner
 from scratchflow import storage
 from scratchflow.cli import main
 from scratchflow.errors import InputError
-from scratchflow.submit import Submission, nextflow_command
+from scratchflow.submit import PARAMETERS, Submission, nextflow_command
 from scratchflow.upload import MANIFEST_COLUMNS, METADATA_PATTERN, NAME_PATTERN, VIDEO_PATTERN
 
 REPO = Path(__file__).resolve().parents[1]
 OPTIONS = ["--input", "s3://lab/exp-42/samplesheet.csv", "--model", "s3://lab/models/dlc",
            "--outdir", "s3://lab/results/exp-42", "--work-dir", "s3://lab/work",
            "--region", "eu-central-1", "--params", "s3://lab/params/rig2.yaml",
-           "--experiment", "exp-42", "--resume"]
+           "--experiment", "exp-42", "--resume",
+           "--gpu-container", "123456789012.dkr.ecr.eu-central-1.amazonaws.com/scratchflow-dlc:0.1"]
 EXPECTED = ["nextflow", "run", str(REPO), "-profile", "awsbatch", "-work-dir", "s3://lab/work",
             "--input", "s3://lab/exp-42/samplesheet.csv", "--model", "s3://lab/models/dlc",
             "--outdir", "s3://lab/results/exp-42", "--awsregion", "eu-central-1",
             "--aws_cpu_queue", "scratchflow-cpu", "--aws_gpu_queue", "scratchflow-gpu",
-            "--params_yaml", "s3://lab/params/rig2.yaml", "--experiment", "exp-42", "-resume"]
+            "--params_yaml", "s3://lab/params/rig2.yaml", "--experiment", "exp-42",
+            "--gpu_container", "123456789012.dkr.ecr.eu-central-1.amazonaws.com/scratchflow-dlc:0.1",
+            "-resume"]
 
 
 @pytest.fixture
@@ -88,7 +91,9 @@ def test_submit_refuses_local_paths(bin_dir, option):
 def test_what_submit_passes_is_what_the_pipeline_accepts():
     command = nextflow_command(Submission("s3://b/in/", "s3://b/m", "s3://b/out", "s3://b/w",
                                           region="r", cpu_queue="c", gpu_queue="g",
-                                          params_yaml="s3://b/p.yaml", experiment="e"))
+                                          params_yaml="s3://b/p.yaml", experiment="e",
+                                          cpu_container="c", gpu_container="g"))
+    assert set(PARAMETERS.values()) <= {arg[2:] for arg in command if arg.startswith("--")}
     passed = {arg[2:] for arg in command if arg.startswith("--")}
     schema = json.loads((REPO / "nextflow_schema.json").read_text())
     known = {name for group in schema["$defs"].values() for name in group["properties"]}

@@ -263,10 +263,13 @@ def _progress_bar(label: str, length: int):
               "checkout]")
 @click.option("--revision", help="Git branch, tag or commit of the pipeline (nextflow -r).")
 @click.option("--profile", default="awsbatch", show_default=True, help="Nextflow profile(s).")
+@click.option("--cpu-container", help="Image for crop, quantify, summarise (e.g. on ECR).")
+@click.option("--gpu-container", help="Image with DeepLabCut, for pose (e.g. on ECR).")
 @click.option("--resume", is_flag=True, help="Reuse the results of an earlier run (-resume).")
 @click.option("--print-only", is_flag=True, help="Print the command; do not run it.")
 def submit(input_uri, model, outdir, work_dir, cpu_queue, gpu_queue, region, params_yaml,
-           experiment, pipeline, revision, profile, resume, print_only):
+           experiment, pipeline, revision, profile, cpu_container, gpu_container, resume,
+           print_only):
     """Run the pipeline on AWS Batch (nextflow run -profile awsbatch ...), all data on S3.
 
     Runs nextflow if it is on PATH; otherwise prints the exact command to run elsewhere.
@@ -274,7 +277,8 @@ def submit(input_uri, model, outdir, work_dir, cpu_queue, gpu_queue, region, par
     from scratchflow.submit import Submission, nextflow_command, run_or_print
 
     sub = Submission(input_uri, model, outdir, work_dir, pipeline, revision, profile, region,
-                     cpu_queue, gpu_queue, params_yaml, experiment, resume)
+                     cpu_queue, gpu_queue, params_yaml, experiment, resume, cpu_container,
+                     gpu_container)
     code = run_or_print(nextflow_command(sub), click.echo, partial(click.echo, err=True),
                         print_only)
     sys.exit(code)

@@ -21,6 +21,7 @@ PARAMETERS = {
     "input": "input", "model": "model", "outdir": "outdir", "region": "awsregion",
     "cpu_queue": "aws_cpu_queue", "gpu_queue": "aws_gpu_queue",
     "params_yaml": "params_yaml", "experiment": "experiment",
+    "cpu_container": "cpu_container", "gpu_container": "gpu_container",
 }
 # AWS Batch tasks read and write only S3.
 S3_ONLY = ("input", "model", "outdir", "work_dir")
@@ -41,6 +42,8 @@ class Submission:
     params_yaml: str | None = None
     experiment: str | None = None
     resume: bool = False
+    cpu_container: str | None = None  # e.g. the lab's ECR images (docker/README.md)
+    gpu_container: str | None = None
 
 
 def nextflow_command(sub: Submission) -> list[str]:
