@@ -75,7 +75,8 @@ def quantify(pose_files, out_dir, fps, params_path, bodyparts, individual, cache
     for pose_file in pose_files:
         try:
             request = QuantifyRequest(fetch_pose(pose_file, cache), Path(out_dir), params, fps,
-                                      mapping, individual, pose_file if is_s3(pose_file) else None)
+                                      mapping, individual,
+                                      source_uri=pose_file if is_s3(pose_file) else None)
             paths = quantify_file(request)
         except InputError as err:
             failures += 1
@@ -246,7 +247,7 @@ def _progress_bar(label: str, length: int):
 
 
 @main.command()
-@click.option("--input", "input_uri", required=True,
+@click.option("--input", required=True,
               help="s3:// samplesheet.csv (from scratchflow upload) or prefix of video + TXTs.")
 @click.option("--model", required=True, help="s3:// DeepLabCut project folder.")
 @click.option("--outdir", required=True, help="s3:// prefix for the results.")
@@ -267,21 +268,15 @@ def _progress_bar(label: str, length: int):
 @click.option("--gpu-container", help="Image with DeepLabCut, for pose (e.g. on ECR).")
 @click.option("--resume", is_flag=True, help="Reuse the results of an earlier run (-resume).")
 @click.option("--print-only", is_flag=True, help="Print the command; do not run it.")
-def submit(input_uri, model, outdir, work_dir, cpu_queue, gpu_queue, region, params_yaml,
-           experiment, pipeline, revision, profile, cpu_container, gpu_container, resume,
-           print_only):
+def submit(print_only, **fields):
     """Run the pipeline on AWS Batch (nextflow run -profile awsbatch ...), all data on S3.
 
     Runs nextflow if it is on PATH; otherwise prints the exact command to run elsewhere.
     """
     from scratchflow.submit import Submission, nextflow_command, run_or_print
 
-    sub = Submission(input_uri, model, outdir, work_dir, pipeline, revision, profile, region,
-                     cpu_queue, gpu_queue, params_yaml, experiment, resume, cpu_container,
-                     gpu_container)
-    code = run_or_print(nextflow_command(sub), click.echo, partial(click.echo, err=True),
-                        print_only)
-    sys.exit(code)
+    command = nextflow_command(Submission(**fields))  # option names are Submission's fields
+    sys.exit(run_or_print(command, click.echo, partial(click.echo, err=True), print_only))
 
 
 @main.command("params")
