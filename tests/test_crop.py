@@ -278,6 +278,9 @@ def test_cli_folder_reports_collisions_and_unpaired_files(synthetic, tmp_path):
     copy_pair(synthetic, raw, "b")  # same metadata: same output names as "a"
     shutil.copy(synthetic.video, raw / "lonely.mp4")
     (raw / "orphan.txt").write_text("date: 2024-03-05\n")
+    for name in ("twin.mp4", "twin.mov"):  # which video twin.txt describes is unclear
+        shutil.copy(synthetic.video, raw / name)
+    shutil.copy(synthetic.metadata, raw / "twin.txt")
     before = checksums(*(p for p in raw.iterdir()))
     geometry = synthetic.geometry_options
     result = cli("crop", raw, "--out", tmp_path / "out", "--box-size", geometry["box_width"],
@@ -286,7 +289,8 @@ def test_cli_folder_reports_collisions_and_unpaired_files(synthetic, tmp_path):
     assert "lonely.mp4: no metadata TXT" in result.output
     assert "orphan.txt: no video" in result.output
     assert f"{raw / 'b.mp4'}" in result.output and "also made from" in result.output
-    assert "2 of 3 video(s) failed" in result.output
+    assert "twin.mov: another video or TXT has the same stem" in result.output
+    assert "4 of 5 video(s) failed" in result.output
     assert len(list((tmp_path / "out").glob("*.mp4"))) == 2
     assert checksums(*(p for p in raw.iterdir())) == before
 

@@ -1,11 +1,14 @@
-"""Metadata TXT parsing: spellings accepted, normalisation, and errors that name file and line."""
+"""Metadata TXT parsing: spellings accepted, normalisation, and errors that name file and line;
+pairing each video with its TXT."""
 
 from __future__ import annotations
+
+from pathlib import PurePosixPath
 
 import pytest
 
 from scratchflow.errors import InputError
-from scratchflow.metadata import parse_metadata
+from scratchflow.metadata import pair_by_stem, parse_metadata
 
 EXAMPLE = """\
 # rig 2, morning session
@@ -82,3 +85,12 @@ def test_errors_name_file_line_and_expectation(tmp_path, text, expected):
 def test_missing_file_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="metadata file not found"):
         parse_metadata(tmp_path / "absent.txt")
+
+
+def test_pair_by_stem_pairs_each_video_with_its_txt_and_reports_the_rest():
+    names = ("a.mp4", "a.txt", "b.MOV", "b.TXT", "c.mp4", "d.txt", "e.mp4", "e.avi", "e.txt",
+             "notes.csv")
+    pairing = pair_by_stem(PurePosixPath(name) for name in names)
+    as_names = [[str(p) for p in group] for group in pairing[1:]]
+    assert [(str(v), str(t)) for v, t in pairing.pairs] == [("a.mp4", "a.txt"), ("b.MOV", "b.TXT")]
+    assert as_names == [["c.mp4"], ["d.txt"], ["e.avi", "e.mp4", "e.txt"]]

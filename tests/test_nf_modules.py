@@ -28,6 +28,8 @@ MODULES = REPO / "modules" / "local"
 POSE_H5 = ("bsoid_bottomup/yttri-bottomup_dlc-model/examples/"
            "raw_clip1DLC_resnet50_OpenFieldHighResApr8shuffle1_1030000.h5")
 DEMO = REPO / "examples" / "demo_experiment"
+DEMO_MODEL = REPO / "examples" / "demo_model" / "project"
+DEMO_CROP_ARGS = "--box-size 192 --offset-x 20"  # as conf/test.config gives CROP_VIDEOS
 
 # ------------------------------------------------------------------------ the renderer
 
@@ -223,8 +225,9 @@ def test_crop_script_runs_on_demo_video(tmp_path):
     video = pairs[0]
     (tmp_path / video.name).symlink_to(video)
     (tmp_path / f"{video.stem}.txt").symlink_to(video.with_suffix(".txt"))
+    assert f"ext.args = '{DEMO_CROP_ARGS}'" in (REPO / "conf" / "test.config").read_text()
     values = {"meta.id": video.stem, "video": video.name, "metadata": f"{video.stem}.txt",
-              "task.process": "CROP_VIDEOS", "task.ext.args ?: ''": ""}
+              "task.process": "CROP_VIDEOS", "task.ext.args ?: ''": DEMO_CROP_ARGS}
     proc = run_task(render(process_block("crop_videos", "script"), values), tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert_outputs("crop_videos", values, tmp_path)
@@ -232,21 +235,27 @@ def test_crop_script_runs_on_demo_video(tmp_path):
 
 def test_pose_script_runs_on_demo_model(tmp_path):
     require_cli("pose")
-    model = DEMO / "dlc_model"
-    videos = sorted((DEMO / "mice").glob("*.mp4")) if (DEMO / "mice").is_dir() else []
-    if not (model / "config.yaml").is_file() or not videos:
-        pytest.skip(f"no DeepLabCut model at {model} or no mouse video in {DEMO / 'mice'}")
-    video = videos[0]
-    (tmp_path / video.name).symlink_to(video)
-    (tmp_path / "dlc_model").symlink_to(model)
+    pytest.importorskip("deeplabcut", reason="DeepLabCut is not installed (pip install '.[dlc]')")
+    videos = sorted(DEMO.glob("*.mp4"))
+    if not (DEMO_MODEL / "config.yaml").is_file() or not videos:
+        pytest.skip(f"no demo model at {DEMO_MODEL} or no video in {DEMO}")
+    crops = tmp_path / "crops"
+    subprocess.run([str(Path(sys.executable).parent / "scratchflow"), "crop", str(videos[0]),
+                    "--out", str(crops), *DEMO_CROP_ARGS.split()], check=True,
+                   capture_output=True)
+    video = sorted(crops.glob("*.mp4"))[0]
+    task = tmp_path / "task"
+    task.mkdir()
+    (task / video.name).symlink_to(video)
+    (task / "dlc_model").symlink_to(DEMO_MODEL)
     values = {
         "meta.id": video.stem, "video": video.name, "model": "dlc_model",
-        "task.process": "POSE_DLC", "task.ext.args ?: ''": "--batch-size 1",
+        "task.process": "POSE_DLC", "task.ext.args ?: ''": "--batch-size 8",
         "task.ext.device ?: 'cpu'": "cpu",
     }
-    proc = run_task(render(process_block("pose_dlc", "script"), values), tmp_path)
+    proc = run_task(render(process_block("pose_dlc", "script"), values), task)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert_outputs("pose_dlc", values, tmp_path)
+    assert_outputs("pose_dlc", values, task)
 
 
 # ------------------------------------------------------------------------ every module's stub

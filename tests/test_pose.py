@@ -83,7 +83,7 @@ def test_tensorflow_project_gets_the_extra_and_image_named(tmp_path):
     root.mkdir()
     (root / "config.yaml").write_text(yaml.safe_dump({"bodyparts": BODYPARTS, "iteration": 0}))
     (root / "dlc-models/iteration-0/demoJan1-trainset95shuffle1/train").mkdir(parents=True)
-    with pytest.raises(InputError, match=r"TensorFlow.*DeepLabCut 2.3.*quantify.*engine=pytorch"):
+    with pytest.raises(InputError, match=r"(?s)TensorFlow.*DeepLabCut 2.3.*quantify.*engine=pytorch"):
         open_project(root)
 
 
@@ -161,9 +161,11 @@ def test_rerun_skips_and_bad_video_fails_alone(demo_model, mouse_video, tmp_path
     assert not list(tmp_path.glob("broken.*")) and not list(tmp_path.glob(".*part"))
 
 
-def test_out_folder_may_not_be_the_video_folder(demo_model, mouse_video, tmp_path):
+def test_crop_sidecar_is_never_replaced(demo_model, mouse_video, tmp_path):
     video, _ = mouse_video
-    copy = tmp_path / video.name
-    shutil.copy(video, copy)
-    result = run_pose(copy, "--model", demo_model, "--out", tmp_path)
-    assert result.exit_code == 1 and "choose another --out" in result.output
+    for path in (video, video.with_suffix(".json")):
+        shutil.copy(path, tmp_path / path.name)
+    sidecar = (tmp_path / f"{video.stem}.json").read_bytes()
+    result = run_pose(tmp_path / video.name, "--model", demo_model, "--out", tmp_path)
+    assert result.exit_code == 1 and "crop sidecar" in result.output
+    assert (tmp_path / f"{video.stem}.json").read_bytes() == sidecar

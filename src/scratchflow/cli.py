@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from functools import partial
 from pathlib import Path
@@ -57,27 +56,34 @@ def main():
 @click.option("--bodypart", "bodyparts", multiple=True, metavar="ROLE=NAME",
               help="Map a role to a body-part name, e.g. hind_left=\"Hind Paw L\". Repeatable.")
 @click.option("--individual", help="Quantify only this individual (multi-animal files).")
-def quantify(pose_files, out_dir, fps, params_path, bodyparts, individual):
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
+              help="Folder for local copies of s3:// pose files (default: OUT/.s3-cache).")
+def quantify(pose_files, out_dir, fps, params_path, bodyparts, individual, cache_dir):
     """Detect scratch strokes and bouts in POSE_FILES (DeepLabCut .h5/.csv, SLEAP .analysis.h5).
 
     Writes <stem>_scratch_{bouts,strokes,summary,timebins}.csv and a provenance JSON per
-    file. A file that fails is reported and the others still run.
+    file. A file that fails is reported and the others still run. POSE_FILES may be
+    s3:// URIs (with the [s3] extra); each is fetched with its <stem>.json sidecar.
     """
-    from scratchflow.scratch.quantify import QuantifyRequest, quantify_file
+    from scratchflow.scratch.quantify import QuantifyRequest, fetch_pose, quantify_file
+    from scratchflow.storage import is_s3
 
     params = _load_params(params_path)
     mapping = _parse_bodyparts(bodyparts)
+    cache = Path(cache_dir) if cache_dir else Path(out_dir) / ".s3-cache"
     failures = 0
     for pose_file in pose_files:
-        request = QuantifyRequest(Path(pose_file), Path(out_dir), params, fps, mapping, individual)
         try:
+            request = QuantifyRequest(fetch_pose(pose_file, cache), Path(out_dir), params, fps,
+                                      mapping, individual,
+                                      source_uri=pose_file if is_s3(pose_file) else None)
             paths = quantify_file(request)
         except InputError as err:
             failures += 1
             click.echo(f"error: {err}", err=True)
             continue
         click.echo(f"{pose_file}: wrote {paths['scratch_bouts.csv'].parent}/"
-                   f"{Path(pose_file).stem}_scratch_*.csv")
+                   f"{request.pose_path.stem}_scratch_*.csv")
     if failures:
         click.echo(f"{failures} of {len(pose_files)} file(s) failed", err=True)
         sys.exit(1)
@@ -267,7 +273,7 @@ def _int_option(value: str, name: str) -> int:
 
 
 @main.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(exists=True))
+@click.argument("input_path", metavar="INPUT")
 @click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False),
               help="DeepLabCut 3 project folder.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
@@ -286,7 +292,8 @@ def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, di
         batch_size, device, params_path, bodyparts, workers, truth_path):
     """Run a whole experiment on this machine: crop, pose, quantify, summarise.
 
-    INPUT is a folder of video + TXT pairs or a samplesheet CSV (sample,video,metadata). Each
+    INPUT is a folder or s3:// prefix of video + TXT pairs, or a samplesheet CSV
+    (sample,video,metadata; local paths or s3:// URIs). Each
     step runs the same `scratchflow` command the Nextflow pipeline runs; a rerun skips tasks
     whose inputs are unchanged, and a failing sample is reported while the rest finish.
     """
@@ -302,18 +309,78 @@ def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, di
         quantify_args=(*mapping, *(["--params", str(Path(params_path).resolve())]
                                    if params_path else [])),
         workers=workers)
-    outcomes = run_experiment(Path(input_path).resolve(), Path(out_dir).resolve(), options,
+    source = input_path if input_path.startswith("s3://") else str(Path(input_path).resolve())
+    outcomes = run_experiment(source, Path(out_dir).resolve(), options,
                               _progress_bar)
     failed = print_run_report(outcomes, Path(out_dir), truth_path and Path(truth_path),
                               click.echo)
     sys.exit(1 if failed else 0)
 
 
-@contextlib.contextmanager
-def _progress_bar(label: str, total: int):
-    with click.progressbar(length=total, label=f"{label:<10}", show_pos=True,
-                           file=sys.stderr) as bar:
-        yield bar.update
+@main.command()
+@click.argument("experiment_dir", type=click.Path(exists=True, file_okay=False))
+@click.argument("destination", metavar="s3://BUCKET/PREFIX/")
+@click.option("--experiment", help="Experiment name in the samplesheet (default: folder name).")
+@click.option("--overwrite", is_flag=True, help="Replace objects that exist with other content.")
+@click.option("--multipart-threshold", type=click.IntRange(1), default=64, show_default=True,
+              metavar="MiB", help="Files at least this large are sent in parts.")
+@click.option("--part-size", type=click.IntRange(5, 5120), default=64, show_default=True,
+              metavar="MiB", help="Size of each part.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Parts sent at once.")
+def upload(experiment_dir, destination, experiment, overwrite, multipart_threshold, part_size,
+           concurrency):
+    """Send the video + TXT pairs in EXPERIMENT_DIR to S3, with a samplesheet.csv for --input.
+
+    Checks every pair and metadata TXT before sending anything; verifies each object after
+    sending; skips objects already there with the same sha256, so a rerun resumes.
+    """
+    from scratchflow.storage import MiB, TransferSettings
+    from scratchflow.upload import UploadOptions, upload_experiment
+
+    transfer = TransferSettings(multipart_threshold * MiB, part_size * MiB, concurrency)
+    options = UploadOptions(transfer, overwrite, experiment)
+    result = upload_experiment(experiment_dir, destination, options,
+                               partial(click.echo, err=True), _progress_bar)
+    click.echo(f"sent {len(result.sent)} file(s), {len(result.skipped)} already there; "
+               f"samplesheet: {result.manifest}")
+
+
+def _progress_bar(label: str, length: int):
+    return click.progressbar(length=length, label=label, file=sys.stderr)
+
+
+@main.command()
+@click.option("--input", required=True,
+              help="s3:// samplesheet.csv (from scratchflow upload) or prefix of video + TXTs.")
+@click.option("--model", required=True, help="s3:// DeepLabCut project folder.")
+@click.option("--outdir", required=True, help="s3:// prefix for the results.")
+@click.option("--work-dir", required=True, help="s3:// prefix for Nextflow's work directory.")
+@click.option("--cpu-queue", default="scratchflow-cpu", show_default=True,
+              help="AWS Batch queue for crop, quantify and summarise.")
+@click.option("--gpu-queue", default="scratchflow-gpu", show_default=True,
+              help="AWS Batch queue with GPUs, for pose estimation.")
+@click.option("--region", envvar=["AWS_REGION", "AWS_DEFAULT_REGION"],
+              help="AWS region [default: $AWS_REGION, else the pipeline's default]")
+@click.option("--params", "params_yaml", help="Detector parameters YAML (local or s3://).")
+@click.option("--experiment", help="Experiment name in the summary.")
+@click.option("--pipeline", help="Pipeline checkout, main.nf or GitHub repo [default: this "
+              "checkout]")
+@click.option("--revision", help="Git branch, tag or commit of the pipeline (nextflow -r).")
+@click.option("--profile", default="awsbatch", show_default=True, help="Nextflow profile(s).")
+@click.option("--cpu-container", help="Image for crop, quantify, summarise (e.g. on ECR).")
+@click.option("--gpu-container", help="Image with DeepLabCut, for pose (e.g. on ECR).")
+@click.option("--resume", is_flag=True, help="Reuse the results of an earlier run (-resume).")
+@click.option("--print-only", is_flag=True, help="Print the command; do not run it.")
+def submit(print_only, **fields):
+    """Run the pipeline on AWS Batch (nextflow run -profile awsbatch ...), all data on S3.
+
+    Runs nextflow if it is on PATH; otherwise prints the exact command to run elsewhere.
+    """
+    from scratchflow.submit import Submission, nextflow_command, run_or_print
+
+    command = nextflow_command(Submission(**fields))  # option names are Submission's fields
+    sys.exit(run_or_print(command, click.echo, partial(click.echo, err=True), print_only))
 
 
 @main.command("params")

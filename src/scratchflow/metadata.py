@@ -8,12 +8,16 @@ names sort chronologically whatever spelling the rig's operator used. See docs/m
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, time
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import NamedTuple
 
 from scratchflow.errors import InputError
 
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v")
+METADATA_SUFFIX = ".txt"
 REQUIRED_KEYS = ("date", "time", "camera")
 POSITION_FIELDS = ("mouse", "treatment", "group")
 DATE_ORDERS = ("dmy", "mdy")
@@ -204,3 +208,47 @@ def to_24h(hour: int, meridiem: str) -> int:
     if not 1 <= hour <= 12:
         raise ValueError(f"hour {hour} with {meridiem.upper()}")
     return hour % 12 + (12 if meridiem == "pm" else 0)
+
+
+class Pairing(NamedTuple):
+    """Videos paired with the metadata TXT of the same stem, and the files left over."""
+
+    pairs: list[tuple[PurePath, PurePath]]
+    lonely_videos: list[PurePath]
+    lonely_texts: list[PurePath]
+    clashes: list[PurePath]  # share a stem with another video or TXT: the pairing is unclear
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One raw recording: a video and its metadata TXT (paths, or s3:// URIs before download)."""
+
+    name: str
+    video: Path
+    metadata: Path
+
+
+def pair_by_stem(files: Iterable[PurePath]) -> Pairing:
+    """The one pairing rule, for local folders and S3 prefixes alike.
+
+    A video (``VIDEO_SUFFIXES``, any case) pairs with the ``.txt`` (any case) of the same
+    stem; stems are case-sensitive. Other files are ignored.
+    """
+    videos: dict[str, list[PurePath]] = {}
+    texts: dict[str, list[PurePath]] = {}
+    for path in sorted(files):
+        suffix = path.suffix.lower()
+        group = videos if suffix in VIDEO_SUFFIXES else texts if suffix == METADATA_SUFFIX else None
+        if group is not None:
+            group.setdefault(path.stem, []).append(path)
+    # a.mp4 + a.avi (or a.txt + a.TXT): which files belong together is unclear, so none pair.
+    clashed = {stem for group in (videos, texts) for stem, ps in group.items() if len(ps) > 1}
+    video, text = ({stem: ps[0] for stem, ps in group.items() if stem not in clashed}
+                   for group in (videos, texts))
+    return Pairing(
+        pairs=[(video[stem], text[stem]) for stem in sorted(video.keys() & text.keys())],
+        lonely_videos=[video[stem] for stem in sorted(video.keys() - text.keys())],
+        lonely_texts=[text[stem] for stem in sorted(text.keys() - video.keys())],
+        clashes=sorted(p for group in (videos, texts) for stem, ps in group.items()
+                       if stem in clashed for p in ps),
+    )

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from scratchflow import outputs
 from scratchflow.errors import InputError
+from scratchflow.metadata import Sample
 
 STEPS = ("crop", "pose", "quantify", "summarise")
 
@@ -148,13 +149,6 @@ def require_model(model: Path) -> None:
 
 
 @dataclass(frozen=True)
-class RawSample:
-    sample: str
-    video: Path
-    metadata: Path
-
-
-@dataclass(frozen=True)
 class RunOptions:
     model: Path
     crop_args: tuple[str, ...] = ()  # `scratchflow crop` options, e.g. the box geometry
@@ -163,37 +157,52 @@ class RunOptions:
     workers: int | None = None
 
 
-def find_raw_samples(source: Path) -> tuple[list[RawSample], list[Outcome]]:
-    """Video + TXT pairs from a folder (paired by stem) or a samplesheet CSV
-    (sample,video,metadata; paths relative to the CSV). Unpaired videos are failures."""
-    if source.is_file() and source.suffix.lower() == ".csv":
-        return _read_samplesheet(source), []
-    if not source.is_dir():
-        raise InputError(source, "not a folder or a samplesheet .csv",
+def find_raw_samples(source: str, cache: Path) -> tuple[list[Sample], list[Outcome]]:
+    """Video + TXT pairs from a folder or ``s3://`` prefix (paired by stem), or a samplesheet
+    CSV (sample,video,metadata; paths relative to the CSV). S3 objects are downloaded to
+    ``cache``. Unpaired or clashing videos are failures; the rest go on."""
+    from scratchflow.storage import fetch_input, is_s3, list_pairs
+
+    if not is_s3(source) and Path(source).is_file() and source.lower().endswith(".csv"):
+        rows, failed = _read_samplesheet(Path(source)), []
+    elif is_s3(source) or Path(source).is_dir():
+        pairing = list_pairs(source)
+        if not pairing.pairs and not pairing.lonely_videos:
+            raise InputError(source, "no video + TXT pairs found",
+                             "each video needs a metadata TXT of the same stem beside it")
+        rows = [Sample(_stem(v), v, t) for v, t in pairing.pairs]
+        failed = [Outcome("crop", _stem(v), False, reason=f"{v}: {why}")
+                  for why, found in (("no metadata TXT with the same stem", pairing.lonely_videos),
+                                     ("several files share this stem", pairing.clashes))
+                  for v in found]
+    else:
+        raise InputError(source, "not a folder, s3:// prefix or samplesheet .csv",
                          "pass a folder of video + TXT pairs, or a CSV sample,video,metadata")
-    from scratchflow.crop.run import pair_folder
-
-    pairs, lonely_videos, _ = pair_folder(source)
-    if not pairs and not lonely_videos:
-        raise InputError(source, "no video + TXT pairs in the folder",
-                         "each video needs a metadata TXT of the same stem beside it")
-    failed = [Outcome("crop", v.stem, False, reason=f"{v}: no metadata TXT with the same stem")
-              for v in lonely_videos]
-    return [RawSample(video.stem, video, text) for video, text in pairs], failed
+    samples = [Sample(r.name, fetch_input(r.video, cache), fetch_input(r.metadata, cache))
+               for r in rows]
+    return samples, failed
 
 
-def _read_samplesheet(path: Path) -> list[RawSample]:
+def _stem(path: str | Path) -> str:
+    return Path(str(path)).stem
+
+
+def _read_samplesheet(path: Path) -> list[Sample]:
     with open(path, newline="") as handle:
         rows = list(csv.DictReader(handle))
     missing = {"sample", "video", "metadata"} - set(rows[0] if rows else {})
     if missing:
         raise InputError(path, f"samplesheet lacks column(s) {sorted(missing)}",
                          "use the header sample,video,metadata[,experiment]")
-    return [RawSample(row["sample"], (path.parent / row["video"]).resolve(),
-                      (path.parent / row["metadata"]).resolve()) for row in rows]
+    return [Sample(row["sample"], _relative_to(path, row["video"]),
+                      _relative_to(path, row["metadata"])) for row in rows]
 
 
-def crop_task(raw: RawSample, layout: RunLayout, options: RunOptions) -> Task:
+def _relative_to(samplesheet: Path, value: str) -> str | Path:
+    return value if value.startswith("s3://") else (samplesheet.parent / value).resolve()
+
+
+def crop_task(raw: Sample, layout: RunLayout, options: RunOptions) -> Task:
     out_dir = layout.step_dir("crop")
 
     def made() -> list[Path]:
@@ -206,7 +215,7 @@ def crop_task(raw: RawSample, layout: RunLayout, options: RunOptions) -> Task:
 
     command = [*cli(), "crop", raw.video, "--metadata", raw.metadata, "--out", out_dir,
                "--overwrite", *options.crop_args]
-    return Task("crop", raw.sample, command, [raw.video, raw.metadata], out_dir, made)
+    return Task("crop", raw.name, command, [raw.video, raw.metadata], out_dir, made)
 
 
 def quantify_task(pose_h5: Path, layout: RunLayout, options: RunOptions) -> Task:
@@ -271,24 +280,24 @@ def _pose_line(line: str, pending, by_stem, out_dir):
     return None, None
 
 
-ProgressBar = Callable[[str, int], "contextlib.AbstractContextManager[Callable[[int], None]]"]
+# progress(label, total) -> a context manager whose update(n) marks n more tasks done
+ProgressBar = Callable[[str, int], contextlib.AbstractContextManager]
 
 
-def run_experiment(source: Path, out: Path, options: RunOptions,
+def run_experiment(source: str, out: Path, options: RunOptions,
                    progress: ProgressBar) -> list[Outcome]:
     """Crop, pose, quantify and summarise every sample; return every task's outcome.
 
-    ``progress(label, total)`` gives a context manager yielding an ``update(n)`` callable.
     """
     require_model(options.model)
     layout = RunLayout(Path(out))
-    raw, outcomes = find_raw_samples(Path(source))
+    raw, outcomes = find_raw_samples(source, layout.root / "logs" / ".s3-cache")
 
     crops = _stage(progress, "crop", [crop_task(r, layout, options) for r in raw], layout,
                    options.workers)
     videos = [p for o in crops if o.ok for p in o.outputs if p.suffix == ".mp4"]
-    with progress("pose", len(videos)) as update:
-        poses = run_pose_step(videos, layout, options, lambda _: update(1)) if videos else []
+    with progress("pose", len(videos)) as bar:
+        poses = run_pose_step(videos, layout, options, lambda _: bar.update(1)) if videos else []
     tables = [p for o in poses if o.ok for p in o.outputs if p.suffix == ".h5"]
     quantified = _stage(progress, "quantify", [quantify_task(h, layout, options) for h in tables],
                         layout, options.workers)
@@ -301,8 +310,8 @@ def run_experiment(source: Path, out: Path, options: RunOptions,
 
 def _stage(progress: ProgressBar, label: str, tasks: list[Task], layout: RunLayout,
            workers: int | None) -> list[Outcome]:
-    with progress(label, len(tasks)) as update:
-        return run_parallel(tasks, layout, lambda _: update(1), workers)
+    with progress(label, len(tasks)) as bar:
+        return run_parallel(tasks, layout, lambda _: bar.update(1), workers)
 
 
 def summarise_task(layout: RunLayout, failures: Path) -> Task:

@@ -180,14 +180,8 @@ def _frames(base, mice, noise, settings):
         yield frame
 
 
-def write_truth(arena: ArenaVideo, out_dir: str | Path, stem: str) -> tuple[Path, Path]:
-    """``<stem>_truth_bouts.csv`` (one row per bout, with its position) and
-    ``<stem>_truth_keypoints.csv`` (frame, position, keypoint, x, y in raw-video pixels)."""
-    out_dir = Path(out_dir)
-    bouts = pd.concat([m.bouts.assign(position=m.position) for m in arena.mice],
-                      ignore_index=True)
-    bouts_path = out_dir / f"{stem}_truth_bouts.csv"
-    bouts.round(4).to_csv(bouts_path, index=False)
+def truth_keypoints(arena: ArenaVideo) -> pd.DataFrame:
+    """Every rendered keypoint: frame, position, keypoint, x, y (raw-video pixels)."""
     rows = []
     for mouse in arena.mice:
         xy = mouse.pose.position[:, 0]
@@ -196,9 +190,7 @@ def write_truth(arena: ArenaVideo, out_dir: str | Path, stem: str) -> tuple[Path
             "frame": frames.ravel(), "position": mouse.position,
             "keypoint": np.array(mouse.pose.keypoints)[keypoints.ravel()],
             "x": xy[..., 0].ravel().round(3), "y": xy[..., 1].ravel().round(3)}))
-    keypoints_path = out_dir / f"{stem}_truth_keypoints.csv"
-    pd.concat(rows, ignore_index=True).to_csv(keypoints_path, index=False)
-    return bouts_path, keypoints_path
+    return pd.concat(rows, ignore_index=True)
 
 
 def with_seconds(settings: ArenaSettings, seconds: float, n_bouts: int) -> ArenaSettings:

@@ -21,10 +21,10 @@ from scratchflow.crop.preview import draw_preview, write_png
 from scratchflow.crop.qr import QrCode, find_codes, read_frames, sample_indices
 from scratchflow.errors import InputError
 from scratchflow.ffmpeg import VideoInfo, ffmpeg_version, probe
-from scratchflow.metadata import VideoMetadata, parse_metadata
+from scratchflow.metadata import VIDEO_SUFFIXES, VideoMetadata, parse_metadata
 from scratchflow.progress import Report, frame_reporter
+from scratchflow.storage import list_pairs
 
-VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v")
 EXTRA_PACKAGES = ("opencv-python-headless", "pyzbar", "segno")
 FPS_TOLERANCE = 0.01  # a camera's nominal 30 fps may be stored as 29.97
 
@@ -175,17 +175,6 @@ def progress_printer(video: Path, info: VideoInfo, report: Report | None):
     return frame_reporter(video.name, info.frames, report)
 
 
-def pair_folder(folder: Path) -> tuple[list[tuple[Path, Path]], list[Path], list[Path]]:
-    """Videos paired with the TXT of the same stem; also unpaired videos and unpaired TXTs."""
-    files = sorted(p for p in folder.iterdir() if p.is_file())
-    videos = {p.stem: p for p in files if p.suffix.lower() in VIDEO_SUFFIXES}
-    texts = {p.stem: p for p in files if p.suffix.lower() == ".txt"}
-    pairs = [(videos[stem], texts[stem]) for stem in sorted(videos.keys() & texts.keys())]
-    lonely_videos = [videos[stem] for stem in sorted(videos.keys() - texts.keys())]
-    lonely_texts = [texts[stem] for stem in sorted(texts.keys() - videos.keys())]
-    return pairs, lonely_videos, lonely_texts
-
-
 def crop_batch(jobs: list[tuple[Path, Path | None]], options: CropOptions, report: Report,
                progress: Report | None = None) -> int:
     """Crop every (video, metadata) job; a failing video is reported and the rest go on.
@@ -217,12 +206,15 @@ def collect_jobs(source: Path, metadata: Path | None, out_dir: Path,
     if out_dir.resolve() == source.resolve():
         raise InputError(out_dir, "output folder is the raw-video folder",
                          "write crops to a separate --out folder; raw folders stay untouched")
-    pairs, lonely_videos, lonely_texts = pair_folder(source)
+    pairs, lonely_videos, lonely_texts, clashes = list_pairs(source)
     for video in lonely_videos:
         report(f"error: {video}: no metadata TXT with the same stem; skipped")
     for text in lonely_texts:
         report(f"warning: {text}: no video with the same stem; ignored")
-    if not pairs and not lonely_videos:
+    for path in clashes:
+        report(f"error: {path}: another video or TXT has the same stem; skipped")
+    failed = len(lonely_videos) + sum(p.suffix.lower() in VIDEO_SUFFIXES for p in clashes)
+    if not pairs and not failed:
         raise InputError(source, f"no videos ({', '.join(VIDEO_SUFFIXES)}) in the folder",
                          "pass a video file or a folder of video + TXT pairs")
-    return [(video, text) for video, text in pairs], len(lonely_videos)
+    return [(video, text) for video, text in pairs], failed

@@ -13,6 +13,7 @@ Frames are decoded by ffmpeg, so the count is exact and checked against the vide
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,13 +74,22 @@ def resolve_device(device: str) -> str:
 
 
 def check_outputs_free(video: Path, out_dir: Path, settings: PoseSettings) -> None:
-    if Path(out_dir).resolve() == Path(video).parent.resolve():
-        raise InputError(video, "--out is the video's own folder, where <stem>.json is the "
-                         "crop step's sidecar", "choose another --out folder, e.g. pose/")
-    taken = [p for p in output_paths(video, out_dir).values() if p.exists()]
+    """Never replace another step's file: the crop step's sidecar is also <stem>.json."""
+    paths = output_paths(video, out_dir)
+    if paths["json"].is_file() and _record_step(paths["json"]) != "pose":
+        raise InputError(paths["json"], "holds another step's record (the crop sidecar?), "
+                         "which the pose record would replace", "choose another --out, e.g. pose/")
+    taken = [p for p in paths.values() if p.exists()]
     if taken and not settings.overwrite:
         raise InputError(taken[0], "output exists (made from other inputs or settings)",
                          "pass --overwrite to replace it, or choose another --out")
+
+
+def _record_step(path: Path) -> str | None:
+    try:
+        return json.loads(path.read_text()).get("step")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def estimate_video(video: str | Path, out_dir: str | Path, project: DlcProject, runner,

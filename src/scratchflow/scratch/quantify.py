@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from scratchflow import outputs
+from scratchflow import outputs, storage
 from scratchflow.errors import InputError
 from scratchflow.pose_io import PoseData, load_pose, resolve_roles
 from scratchflow.scratch.detect import REQUIRED_ROLES, ScratchResult, detect_scratching
@@ -27,6 +27,19 @@ class QuantifyRequest:
     fps: float | None = None
     bodyparts: dict[str, str] | None = None
     individual: str | None = None
+    source_uri: str | None = None  # the s3:// URI pose_path was fetched from
+
+
+def fetch_pose(source: str, cache_dir: Path) -> Path:
+    """A local path for a pose file; an s3:// one is fetched, with its <stem>.json sidecar."""
+    if not storage.is_s3(source):
+        return Path(source)
+    local = storage.fetch_input(source, cache_dir)
+    bucket, key = storage.parse_s3(source)
+    sidecar = storage.s3_uri(bucket, str(PurePosixPath(key).with_suffix(".json")))
+    if storage.fetch_input(sidecar, cache_dir, missing_ok=True) is None:
+        local.with_suffix(".json").unlink(missing_ok=True)  # cached before, deleted from S3 since
+    return local
 
 
 def recorded_fps(pose_path: Path) -> float | None:
@@ -101,5 +114,7 @@ def write_outputs(results: list[ScratchResult], pose: PoseData, roles: dict[str,
             for r in results
         },
     )
+    if request.source_uri:
+        record["inputs"][0]["uri"] = request.source_uri
     outputs.write_json(record, paths["scratch_provenance.json"])
     return paths
