@@ -206,6 +206,30 @@ def crop(video, metadata, out_dir, box_size, anchor, offset_x, offset_y, directi
         sys.exit(1)
 
 
+@main.command()
+@click.argument("folders", nargs=-1, required=True,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for experiment_summary.csv, group_statistics.csv and report.html.")
+@click.option("--failures", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV sample,step,reason of mice that failed an earlier step.")
+@click.option("--groups", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV sample,group or mouse,group; overrides the metadata's groups.")
+@click.option("--link-dir", type=click.Path(path_type=Path),
+              help="Folder (relative to --out) the report links the per-mouse CSVs in.")
+def summarise(folders, out_dir, failures, groups, link_dir):
+    """Join every mouse's results in FOLDERS (searched recursively) into an experiment summary,
+    per-group statistics and a self-contained report.html (docs/report.md)."""
+    from scratchflow.report.summarise import SummariseRequest
+    from scratchflow.report.summarise import summarise as run_summarise
+
+    result = run_summarise(SummariseRequest(folders, out_dir, failures, groups, link_dir))
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"{result.n_ok} mice with results, {result.n_failed} failed: wrote "
+               f"{result.paths['summary']} and {result.paths['report']}")
+
+
 @main.command("params")
 def show_params():
     """Print the default detector parameters as YAML (a starting point for --params)."""
