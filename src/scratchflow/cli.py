@@ -230,6 +230,32 @@ def summarise(folders, out_dir, failures, groups, link_dir):
                f"{result.paths['summary']} and {result.paths['report']}")
 
 
+@main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the clips.")
+@click.option("--sample", "per_mouse", type=click.IntRange(min=1),
+              help="At most N bouts per mouse, drawn at random (see --seed). Default: all.")
+@click.option("--seed", default=0, show_default=True, help="Seed of --sample's draw.")
+@click.option("--margin", "margin_s", default=1.0, show_default=True,
+              type=click.FloatRange(min=0), help="Seconds of video before and after each bout.")
+@click.option("--overwrite", is_flag=True, help="Replace clips that already exist.")
+def clips(sources, out_dir, per_mouse, seed, margin_s, overwrite):
+    """Cut a review clip per bout, with the hind paws and stroke count drawn on.
+
+    SOURCES are files or folders (searched recursively) holding each mouse's
+    <sample>_scratch_bouts.csv, its video <sample>.mp4 and pose <sample>.h5 (docs/report.md).
+    """
+    from scratchflow.report.clips import ClipOptions, clip_batch
+
+    options = ClipOptions(out_dir, margin_s, per_mouse, seed, overwrite)
+    written, failed = clip_batch(list(sources), options, partial(click.echo, err=True))
+    click.echo(f"wrote {written} clip(s) to {out_dir}")
+    if failed:
+        click.echo(f"{failed} mouse(s) failed", err=True)
+        sys.exit(1)
+
+
 @main.command("params")
 def show_params():
     """Print the default detector parameters as YAML (a starting point for --params)."""
