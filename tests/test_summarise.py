@@ -280,7 +280,7 @@ def test_cli_summarise(run, tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["summarise", str(run), "--out", str(tmp_path / "s")])
     assert result.exit_code == 0, result.output
-    assert "4 mice with results, 1 failed" in result.output
+    assert "4 of 5 mice with results" in result.output
     (run / "quantify" / "mA_scratch_summary.csv").write_text("")
     result = runner.invoke(main, ["summarise", str(run), "--out", str(tmp_path / "s")])
     assert result.exit_code == 2

@@ -226,7 +226,7 @@ def summarise(folders, out_dir, failures, groups, link_dir):
     result = run_summarise(SummariseRequest(folders, out_dir, failures, groups, link_dir))
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(f"{result.n_ok} mice with results, {result.n_failed} failed: wrote "
+    click.echo(f"{result.n_ok} of {result.n_ok + result.n_failed} mice with results: wrote "
                f"{result.paths['summary']} and {result.paths['report']}")
 
 

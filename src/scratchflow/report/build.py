@@ -11,7 +11,7 @@ import pandas as pd
 from scratchflow.report import figures
 from scratchflow.report.collect import CLIP_NAME
 from scratchflow.report.experiment import Experiment
-from scratchflow.report.page import ReportData
+from scratchflow.report.page import ReportData, mice
 
 CSV_LINKS = {"summary": "summary", "bouts": "bouts", "strokes": "strokes",
              "timebins": "time bins"}
@@ -111,9 +111,11 @@ def preview_list(experiment: Experiment) -> list[tuple[str, str, str]]:
 
 
 def preview_caption(experiment: Experiment, sample: str) -> str:
-    rows = experiment.summary[experiment.summary["sample"] == sample].iloc[0]
-    parts = [f"{rows[c]}" for c in ("date", "time", "camera", "position") if rows[c]]
-    return " ".join(parts)
+    """Who is in the green box: mouse id, treatment and group."""
+    row = experiment.summary[experiment.summary["sample"] == sample].iloc[0]
+    return ", ".join(f"{what} {row[column]}" for what, column in
+                     (("mouse", "mouse"), ("treatment", "treatment"), ("group", "group"))
+                     if isinstance(row[column], str) and row[column])
 
 
 def parameter_sets(provenance: dict[str, dict]) -> list[tuple[list[str], dict]]:
@@ -131,7 +133,7 @@ def parameter_sets(provenance: dict[str, dict]) -> list[tuple[list[str], dict]]:
 
 
 def software_table(own: dict[str, str], provenance: dict[str, dict]) -> dict[str, str]:
-    """This step's versions, and the quantify step's where they differ from them."""
+    """This step's versions and the quantify step's (several versions joined by ``/``)."""
     table = {f"{name} (summarise)": version for name, version in own.items()}
     quantify: dict[str, set[str]] = {}
     for record in provenance.values():
@@ -158,7 +160,7 @@ def report_data(experiment: Experiment, stats: pd.DataFrame, record: dict,
     summary = experiment.summary
     n_ok = int((summary["status"] == "ok").sum())
     bins = f"; time bins of {experiment.bin_s:g} s" if experiment.bin_s else ""
-    subtitle = (f"{len(summary)} mice: {n_ok} with results, {len(summary) - n_ok} failed. "
+    subtitle = (f"{mice(len(summary))}: {n_ok} with results, {len(summary) - n_ok} failed. "
                 f"Made {record['created_utc']} (UTC) by scratchflow "
                 f"{record['software']['scratchflow']}{bins}.")
     return ReportData(

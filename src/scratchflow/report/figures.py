@@ -47,6 +47,12 @@ def group_colour(groups: list[str], group: str) -> str:
     return GROUP_COLOURS[sorted(groups).index(group) % len(GROUP_COLOURS)]
 
 
+def zero_based(ax) -> None:
+    """Counts start at zero; a little room below keeps a mouse at zero visible."""
+    top = max(ax.get_ylim()[1], 1e-9)
+    ax.set_ylim(-0.04 * top, top)
+
+
 def time_unit(longest_s: float) -> tuple[float, str]:
     """Seconds for short recordings, minutes from 5 min on (divisor, unit)."""
     return (60.0, "min") if longest_s >= 300 else (1.0, "s")
@@ -148,8 +154,9 @@ def group_time_course(stats: pd.DataFrame, bin_s: float) -> Figure:
         ax.set_xlim(0, bins["bin_end_s"].max() / scale)
         ax.set_ylabel(axis_label(measure, f"per {bin_length_text(bin_s)} bin"))
         ax.set_xlabel(f"time ({unit}, bin middle)")
-        ax.set_ylim(bottom=0)
-    fig.axes[0].legend(frameon=False, fontsize=8)
+        zero_based(ax)
+    fig.legend(*fig.axes[0].get_legend_handles_labels(), loc="outside upper right",
+               ncols=min(4, len(groups)), frameon=False)
     fig.suptitle("Group mean ± SD per time bin", x=0.01, ha="left")
     return fig
 
@@ -170,8 +177,8 @@ def group_totals(mice: pd.DataFrame) -> Figure:
         ax.set_xticks(range(len(groups)), labels=[f"{g}\n(n={len(d)})"
                                                   for g, d in zip(groups, data, strict=True)],
                       rotation=30 if len(groups) > 4 else 0)
-        ax.set_ylabel(axis_label(measure, "in the whole recording"))
-        ax.set_ylim(bottom=0)
+        ax.set_ylabel(axis_label(measure, "in total"))
+        zero_based(ax)
     fig.suptitle("Totals per group (box: quartiles and median; dots: mice)", x=0.01, ha="left")
     return fig
 

@@ -67,6 +67,10 @@ def esc(value) -> str:
     return html.escape(str(value))
 
 
+def mice(n: int) -> str:
+    return "1 mouse" if n == 1 else f"{n} mice"
+
+
 def number(value, digits: int = 0) -> str:
     if value is None or pd.isna(value):
         return "–"
@@ -125,9 +129,8 @@ def status_boxes(data: ReportData) -> str:
     if len(failed):
         items = "".join(f"<li><b>{esc(s)}</b>: {esc(r)}</li>"
                         for s, r in zip(failed["sample"], failed["reason"], strict=True))
-        who = "1 mouse" if len(failed) == 1 else f"{len(failed)} mice"
-        parts.append(f'<div class="box fail"><b>{who} failed</b> and have no results:'
-                     f"<ul>{items}</ul></div>")
+        parts.append(f'<div class="box fail"><b>{mice(len(failed))} failed</b> and have no '
+                     f"results:<ul>{items}</ul></div>")
     if data.notes:
         items = "".join(f"<li>{esc(n)}</li>" for n in data.notes)
         parts.append(f'<div class="box note"><b>Notes</b><ul>{items}</ul></div>')

@@ -66,4 +66,7 @@ if __name__ == "__main__":
         sys.exit("usage: python -m scratchflow.report.screenshot REPORT.html OUT.png "
                  "[WIDTH HEIGHT]")
     size = [int(v) for v in sys.argv[3:5]]
-    print(screenshot(Path(sys.argv[1]), Path(sys.argv[2]), *size))
+    try:
+        print(screenshot(Path(sys.argv[1]), Path(sys.argv[2]), *size))
+    except InputError as err:
+        sys.exit(f"error: {err}")
