@@ -35,22 +35,28 @@ MICE = {
 MISSING = "mD"  # cropped (expected) but never quantified
 
 
-def quantify_outputs(folder, sample, duration_s, bouts, bin_s=300.0):
-    """The five files `scratchflow quantify` writes, from hand-written bouts."""
+def scratch_result(duration_s, bouts, individual="individual_0") -> ScratchResult:
+    """What the detector returns for hand-written bouts (strokes evenly spaced in each)."""
     rows, strokes = [], []
     for bout_id, (start, end, limb, n) in enumerate(bouts, start=1):
-        rows.append(("individual_0", bout_id, int(start * FPS), int(end * FPS), start, end,
+        rows.append((individual, bout_id, int(start * FPS), int(end * FPS), start, end,
                      end - start, limb, n, n / (end - start), 0.2))
         for k, t in enumerate(np.linspace(start, end, n + 2)[1:-1], start=1):
-            strokes.append(("individual_0", bout_id, k, int(t * FPS), t, limb, 0.2))
-    result = ScratchResult("individual_0", FPS, int(duration_s * FPS), 100.0,
-                           pd.DataFrame(rows, columns=BOUT_COLUMNS),
-                           pd.DataFrame(strokes, columns=STROKE_COLUMNS))
+            strokes.append((individual, bout_id, k, int(t * FPS), t, limb, 0.2))
+    return ScratchResult(individual, FPS, int(duration_s * FPS), 100.0,
+                         pd.DataFrame(rows, columns=BOUT_COLUMNS),
+                         pd.DataFrame(strokes, columns=STROKE_COLUMNS))
+
+
+def quantify_outputs(folder, sample, duration_s, bouts, bin_s=300.0, results=None):
+    """The five files `scratchflow quantify` writes, from hand-written bouts."""
+    results = results or [scratch_result(duration_s, bouts)]
     folder.mkdir(parents=True, exist_ok=True)
-    outputs.write_csv(result.bouts, folder / f"{sample}_scratch_bouts.csv")
-    outputs.write_csv(result.strokes, folder / f"{sample}_scratch_strokes.csv")
-    outputs.write_csv(summary_table([result]), folder / f"{sample}_scratch_summary.csv")
-    outputs.write_csv(timebin_table([result], bin_s), folder / f"{sample}_scratch_timebins.csv")
+    outputs.write_csv(pd.concat([r.bouts for r in results]), folder / f"{sample}_scratch_bouts.csv")
+    outputs.write_csv(pd.concat([r.strokes for r in results]),
+                      folder / f"{sample}_scratch_strokes.csv")
+    outputs.write_csv(summary_table(results), folder / f"{sample}_scratch_summary.csv")
+    outputs.write_csv(timebin_table(results, bin_s), folder / f"{sample}_scratch_timebins.csv")
     pose = folder / f"{sample}.h5"
     pose.write_bytes(sample.encode())  # stands in for the pose file: only its checksum is used
     record = outputs.provenance("quantify", [pose], {**ScratchParams().to_dict(), "bin_s": bin_s},
@@ -184,6 +190,19 @@ def test_metadata_from_crop_names_without_sidecars(tmp_path):
     assert (row.date, row.time, row.camera, row.position, row.mouse) == \
         ("2024-03-05", "14:30:05", "cam2", "right", "M13")
     assert (table.loc["demo", "group"], table.loc["demo", "group_source"]) == ("ungrouped", "none")
+
+
+def test_multi_animal_file_gives_a_row_per_individual(tmp_path):
+    results = [scratch_result(60.0, [(1, 2, "left", 4)], "mouse1"),
+               scratch_result(60.0, [(5, 6, "right", 3), (9, 10, "right", 5)], "mouse2")]
+    quantify_outputs(tmp_path / "q", "pair", 60.0, None, results=results)
+    result, table = summarise_run(tmp_path / "q", out=tmp_path / "out")
+    rows = table.loc["pair"].set_index("individual")
+    assert rows["n_bouts"].to_dict() == {"mouse1": 1, "mouse2": 2}
+    assert rows["n_strokes"].to_dict() == {"mouse1": 4, "mouse2": 8}
+    stats = pd.read_csv(result.paths["statistics"]).set_index(["period", "measure"])
+    assert stats.loc[("total", "n_strokes"), ["n", "mean"]].tolist() == [2, 6.0]
+    assert "pair [mouse2]" in result.paths["report"].read_text()
 
 
 def test_outputs_are_atomic_with_provenance(run):

@@ -29,6 +29,8 @@ from scratchflow.report.tables import (
 )
 
 METADATA_COLUMNS = ("experiment", "date", "time", "camera", "position", "mouse", "treatment")
+COUNT_COLUMNS = {"n_bouts", "n_strokes", "bouts_left", "strokes_left", "bouts_right",
+                 "strokes_right"}
 NO_OUTPUT = "no quantify output found"
 UNGROUPED = "ungrouped"
 # The crop step names each mouse {date}_{HH-MM-SS}_{camera}_{position}[_{mouse}] (docs/crop.md);
@@ -204,6 +206,8 @@ def summary_frame(rows: list[dict], groups: Groups | None,
         if column not in table:
             table[column] = np.nan if column == "individual" else ""
     table = table[first + [c for c in table.columns if c not in first]]
+    for column in COUNT_COLUMNS & set(table.columns):  # counts stay whole with failed mice' gaps
+        table[column] = table[column].astype("Int64")
     return table.sort_values(["sample", "individual"], na_position="first", kind="stable",
                              ignore_index=True)
 
