@@ -156,14 +156,15 @@ def test_expected_mouse_without_results_keeps_its_row(run):
 def test_failures_file_gives_the_reason(run, tmp_path):
     failures = tmp_path / "failures.csv"
     failures.write_text("sample,step,reason\nmD,pose,CUDA out of memory\n"
-                        "mD,quantify,not run\nmX,crop,no QR codes found\n")
+                        "mD,quantify,not run\nmX,crop,no QR codes found\nmY,,\n")
     (run / "quantify" / "expected_samples.csv").write_text("sample,video\nmA,raw1\nmZ,raw9\n")
     result, table = summarise_run(run, failures=failures)
     assert table.loc["mD", "reason"] == "pose: CUDA out of memory; quantify: not run"
     assert table.loc["mX", "reason"] == "crop: no QR codes found"
+    assert table.loc["mY", "reason"] == "no reason given"
     assert table.loc["mZ", "reason"] == "no quantify output found"
     assert table.loc["mZ", "video"] == "raw9"
-    assert result.n_failed == 3
+    assert result.n_failed == 4
     record = json.loads(result.paths["provenance"].read_text())
     assert str(failures) in [i["path"] for i in record["inputs"]]
 

@@ -78,7 +78,8 @@ def read_failures(path: Path) -> dict[str, str]:
     table = read_sample_list(path, ("sample", "step", "reason"), "failed step")
     reasons: dict[str, list[str]] = {}
     for sample, step, reason in table[["sample", "step", "reason"]].itertuples(index=False):
-        text = f"{step}: {reason}" if pd.notna(step) and step else str(reason)
+        reason = reason if pd.notna(reason) else "no reason given"
+        text = f"{step}: {reason}" if pd.notna(step) else reason
         reasons.setdefault(sample, []).append(text)
     return {sample: "; ".join(texts) for sample, texts in reasons.items()}
 
