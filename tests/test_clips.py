@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 
 import cv2
 import numpy as np
@@ -155,6 +156,12 @@ def test_missing_video_or_mismatched_pose(mouse, tmp_path):
 def test_no_bouts_files(tmp_path):
     result = clips(tmp_path, "--out", tmp_path / "out")
     assert result.exit_code == 2 and "no *_scratch_bouts.csv" in result.output
+
+
+def test_missing_opencv_is_one_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "cv2", None)  # import cv2 now raises ImportError
+    result = clips(tmp_path, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "pip install 'scratchflow[video]'" in result.output
 
 
 def test_report_lists_the_clips(mouse, tmp_path):
