@@ -44,11 +44,18 @@ workflow SCRATCHFLOW {
         .collectFile(seed: 'sample,video\n', sort: true)
         .map { csv -> [csv.name - '.expected_samples.csv', csv] }
 
+    // The crop sidecars (metadata: treatment, group) and previews (QC) go into the report.
+    ch_crop_files = CROP_VIDEOS.out.sidecars
+        .mix(CROP_VIDEOS.out.previews)
+        .map { meta, files -> [meta.experiment, files] }
+        .transpose()
+
     // All result files of an experiment, sorted so that -resume sees the same inputs.
     ch_results = QUANTIFY_SCRATCH.out.tables
         .join(QUANTIFY_SCRATCH.out.provenance)
         .map { meta, tables, provenance -> [meta.experiment, tables + [provenance]] }
         .transpose()
+        .mix(ch_crop_files)
         .groupTuple(sort: true)
 
     ch_summarise = ch_results

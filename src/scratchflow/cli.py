@@ -383,6 +383,56 @@ def submit(print_only, **fields):
     sys.exit(run_or_print(command, click.echo, partial(click.echo, err=True), print_only))
 
 
+@main.command()
+@click.argument("folders", nargs=-1, required=True,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for experiment_summary.csv, group_statistics.csv and report.html.")
+@click.option("--failures", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV sample,step,reason of mice that failed an earlier step.")
+@click.option("--groups", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV sample,group or mouse,group; overrides the metadata's groups.")
+@click.option("--link-dir", type=click.Path(path_type=Path),
+              help="Folder (relative to --out) the report links the per-mouse CSVs in.")
+def summarise(folders, out_dir, failures, groups, link_dir):
+    """Join every mouse's results in FOLDERS (searched recursively) into an experiment summary,
+    per-group statistics and a self-contained report.html (docs/report.md)."""
+    from scratchflow.report.summarise import SummariseRequest
+    from scratchflow.report.summarise import summarise as run_summarise
+
+    result = run_summarise(SummariseRequest(folders, out_dir, failures, groups, link_dir))
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"{result.n_ok} of {result.n_ok + result.n_failed} mice with results: wrote "
+               f"{result.paths['summary']} and {result.paths['report']}")
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the clips.")
+@click.option("--sample", "per_mouse", type=click.IntRange(min=1),
+              help="At most N bouts per mouse, drawn at random (see --seed). Default: all.")
+@click.option("--seed", default=0, show_default=True, help="Seed of --sample's draw.")
+@click.option("--margin", "margin_s", default=1.0, show_default=True,
+              type=click.FloatRange(min=0), help="Seconds of video before and after each bout.")
+@click.option("--overwrite", is_flag=True, help="Replace clips that already exist.")
+def clips(sources, out_dir, per_mouse, seed, margin_s, overwrite):
+    """Cut a review clip per bout, with the hind paws and stroke count drawn on.
+
+    SOURCES are files or folders (searched recursively) holding each mouse's
+    <sample>_scratch_bouts.csv, its video <sample>.mp4 and pose <sample>.h5 (docs/report.md).
+    """
+    from scratchflow.report.clips import ClipOptions, clip_batch
+
+    options = ClipOptions(out_dir, margin_s, per_mouse, seed, overwrite)
+    written, failed = clip_batch(list(sources), options, partial(click.echo, err=True))
+    click.echo(f"wrote {written} clip(s) to {out_dir}")
+    if failed:
+        click.echo(f"{failed} mouse(s) failed", err=True)
+        sys.exit(1)
+
+
 @main.command("params")
 def show_params():
     """Print the default detector parameters as YAML (a starting point for --params)."""

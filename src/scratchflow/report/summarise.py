@@ -1,0 +1,75 @@
+"""``scratchflow summarise``: experiment summary, group statistics, provenance and report.
+
+Inputs are found by name in the given folders, searched recursively (collect.py), so the
+command takes the pipeline's staged ``results/`` folder or a whole run folder alike.
+Every output is written atomically; inputs are only read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from scratchflow import outputs
+from scratchflow.report.build import preview_list, report_data
+from scratchflow.report.collect import collect_run
+from scratchflow.report.experiment import load_experiment, read_failures, read_groups
+from scratchflow.report.page import render_page
+from scratchflow.report.stats import group_statistics
+
+OUTPUT_NAMES = {
+    "summary": "experiment_summary.csv",
+    "timebins": "experiment_timebins.csv",
+    "statistics": "group_statistics.csv",
+    "report": "report.html",
+    "provenance": "summary_provenance.json",
+}
+REPORT_PACKAGES = ("matplotlib",)
+
+
+@dataclass(frozen=True)
+class SummariseRequest:
+    folders: tuple[Path, ...]
+    out_dir: Path
+    failures: Path | None = None  # sample,step,reason (the one-machine runner writes it)
+    groups: Path | None = None  # sample,group or mouse,group: overrides the metadata
+    link_dir: Path | None = None  # where the report's CSV links point (relative to it)
+
+    def parameters(self) -> dict:
+        return {"folders": [str(f) for f in self.folders], "out_dir": str(self.out_dir),
+                "failures": self.failures and str(self.failures),
+                "groups": self.groups and str(self.groups),
+                "link_dir": self.link_dir and str(self.link_dir)}
+
+
+@dataclass(frozen=True)
+class SummariseResult:
+    paths: dict[str, Path]
+    n_ok: int
+    n_failed: int
+    warnings: list[str]
+
+
+def summarise(request: SummariseRequest) -> SummariseResult:
+    run = collect_run(list(request.folders))
+    failures = read_failures(request.failures) if request.failures else None
+    groups = read_groups(request.groups) if request.groups else None
+    experiment = load_experiment(run, failures, groups)
+    if request.failures:
+        experiment.inputs.append(request.failures)
+    stats = group_statistics(experiment.summary, experiment.timebins)
+    previews = preview_list(experiment)  # before the provenance: previews are inputs too
+    record = outputs.provenance("summarise", experiment.inputs, request.parameters(),
+                                bin_s=experiment.bin_s, warnings=experiment.warnings)
+    record["software"].update(outputs.software_versions(REPORT_PACKAGES))
+
+    paths = {key: request.out_dir / name for key, name in OUTPUT_NAMES.items()}
+    outputs.write_csv(experiment.summary, paths["summary"])
+    outputs.write_csv(experiment.timebins, paths["timebins"])
+    outputs.write_csv(stats, paths["statistics"])
+    data = report_data(experiment, stats, record, previews, request.out_dir, request.link_dir)
+    with outputs.atomic_path(paths["report"]) as tmp:
+        tmp.write_text(render_page(data), encoding="utf-8")
+    outputs.write_json(record, paths["provenance"])  # last: it vouches for the others
+    n_ok = int((experiment.summary["status"] == "ok").sum())
+    return SummariseResult(paths, n_ok, len(experiment.summary) - n_ok, experiment.warnings)

@@ -1,0 +1,163 @@
+"""report.html, checked as a file and as a person sees it (headless Chromium).
+
+The run is realistic: real crops of a synthetic two-enclosure video (sidecars, previews),
+synthetic poses of 11-minute recordings and the real quantifier (tests/report_run.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote
+
+import numpy as np
+import pytest
+from matplotlib.image import imread
+
+from scratchflow.outputs import sha256_file
+from scratchflow.report.screenshot import dump_dom, find_browser, screenshot
+from scratchflow.report.summarise import SummariseRequest, summarise
+from tests.report_run import FAILED_MOUSE, FAILURE_REASON, QUIET_MOUSE, make_run
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+needs_chromium = pytest.mark.skipif(
+    find_browser() is None,
+    reason="Chromium not installed (Debian: apt-get install chromium; `make install` does it)")
+
+
+class PageParts(HTMLParser):
+    """Every image source, link target and the visible text of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.images, self.links, self.text = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img":
+            self.images.append(attrs.get("src", ""))
+        if tag == "a":
+            self.links.append(attrs.get("href", ""))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(page: str) -> PageParts:
+    parts = PageParts()
+    parts.feed(page)
+    return parts
+
+
+def decode_png(src: str) -> np.ndarray:
+    assert src.startswith("data:image/png;base64,"), src[:60]
+    data = base64.b64decode(src.split(",", 1)[1], validate=True)
+    assert data.startswith(PNG_SIGNATURE)
+    return imread(io.BytesIO(data), format="png")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("run")
+    samples = make_run(root)
+    clips = root / "clips"  # names as `scratchflow clips` writes them (tests/test_clips.py)
+    clips.mkdir()
+    (clips / f"{samples['M01']}_bout002_t0066.0s.mp4").write_bytes(b"")
+    out = root / "summary"
+    result = summarise(SummariseRequest((root,), out, failures=root / "failures.csv"))
+    return samples, result, out / "report.html"
+
+
+def test_report_is_self_contained(run):
+    samples, result, report = run
+    page = report.read_text()
+    parts = parse(page)
+    assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/", page, re.I)  # nothing fetched
+    assert "<script" not in page.lower() and "<link" not in page.lower()
+    # bout raster, per-mouse bins, per-group bins, group totals, 4 crop previews
+    assert len(parts.images) == 4 + len(samples)
+    for src in parts.images:
+        image = decode_png(src)
+        assert image.shape[0] > 50 and image.shape[1] > 50 and image.std() > 0.01
+
+
+def test_report_lists_every_mouse_with_links(run):
+    samples, result, report = run
+    text = "".join(parse(report.read_text()).text)
+    for sample in samples.values():
+        assert sample in text
+    assert f"failed: pose: {FAILURE_REASON}" in text
+    assert "1 mouse failed" in text
+    for href in parse(report.read_text()).links:
+        target = report.parent / unquote(href)
+        assert target.is_file(), href  # relative links that resolve in the run folder
+    links = parse(report.read_text()).links
+    assert f"../quantify/{samples['M01']}_scratch_bouts.csv" in links
+    assert f"../clips/{samples['M01']}_bout002_t0066.0s.mp4" in links
+    assert not any(samples[FAILED_MOUSE] in link for link in links)
+
+
+def test_report_shows_provenance(run):
+    _, result, report = run
+    text = "".join(parse(report.read_text()).text)
+    for expected in ("min_stroke_hz", "bin_s", "matplotlib (summarise)", "scipy (quantify)",
+                     "Detector parameters (all mice)"):
+        assert expected in text
+    quantify_input = next(report.parent.parent.glob("quantify/*M01_scratch_provenance.json"))
+    assert str(quantify_input) in text
+    record = json.loads(result.paths["provenance"].read_text())
+    for item in record["inputs"]:  # every file the summary read, with its checksum
+        assert f"{item['path']}{item['sha256']}" in text
+    for pose in report.parent.parent.glob("pose/*.h5"):  # and the pose files quantified
+        assert sha256_file(pose) in text
+
+
+def test_quiet_mouse_has_zeros(run):
+    samples, result, _ = run
+    import pandas as pd
+
+    table = pd.read_csv(result.paths["summary"]).set_index("mouse")
+    assert table.loc[QUIET_MOUSE, ["n_bouts", "n_strokes", "scratching_s"]].tolist() == [0, 0, 0]
+    assert table.loc[FAILED_MOUSE, "status"] == "failed"
+
+
+@needs_chromium
+def test_report_renders_in_chromium(run, tmp_path):
+    samples, _, report = run
+    png = screenshot(report, tmp_path / "report.png", 1280, 4000)
+    image = imread(png)
+    assert image.shape[:2] == (4000, 1280)
+    assert png.stat().st_size > 50_000  # figures and previews drawn, not a blank page
+    assert image[:2000].std() > 0.05
+
+
+@needs_chromium
+def test_chromium_sees_no_broken_images(run, tmp_path):
+    """A script added to a copy of the page counts images the browser could not decode."""
+    samples, _, report = run
+    probe = ("<script>window.addEventListener('load', () => {const bad = [...document.images]"
+             ".filter(i => !i.complete || i.naturalWidth === 0).length;"
+             "document.body.setAttribute('data-images', document.images.length);"
+             "document.body.setAttribute('data-broken', bad);});</script></body>")
+    copy = tmp_path / "probe.html"
+    copy.write_text(report.read_text().replace("</body>", probe))
+    dom = dump_dom(copy)
+    assert f'data-images="{4 + len(samples)}"' in dom
+    assert 'data-broken="0"' in dom
+    for sample in samples.values():
+        assert sample in re.sub(r"<[^>]+>", "", dom)
+
+
+def test_all_mice_failed_still_reports(tmp_path):
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "expected_samples.csv").write_text("sample,video\nm1,raw\nm2,raw\n")
+    result = summarise(SummariseRequest((tmp_path / "results",), tmp_path / "out"))
+    assert (result.n_ok, result.n_failed) == (0, 2)
+    page = result.paths["report"].read_text()
+    assert "No mouse has results" in page and "2 mice failed" in page
+    assert "<img" not in page
+    assert Path(result.paths["statistics"]).read_text().startswith("group,period,")

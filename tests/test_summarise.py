@@ -1,0 +1,307 @@
+"""`scratchflow summarise`: the experiment summary and group statistics, checked by hand.
+
+Each mouse's quantify outputs are made from hand-written bouts with the quantifier's own
+table functions, so every number below can be checked with pencil and paper.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from scratchflow import outputs
+from scratchflow.cli import main
+from scratchflow.errors import InputError
+from scratchflow.report.summarise import SummariseRequest, summarise
+from scratchflow.scratch import ScratchParams, ScratchResult, summary_table, timebin_table
+from scratchflow.scratch.detect import BOUT_COLUMNS, STROKE_COLUMNS
+
+FPS = 100.0
+# sample -> (mouse id, group, treatment, duration s, bouts as (start s, end s, limb, strokes))
+MICE = {
+    "mA": ("M1", "vehicle", "saline", 600.0, [(10, 12, "left", 5), (400, 401.5, "right", 6)]),
+    "mB": ("M2", "vehicle", "saline", 600.0, [(50, 51, "left", 4), (100, 103, "left", 10),
+                                              (250, 251, "right", 3), (310, 312, "right", 8)]),
+    "mE": ("M5", "vehicle", "saline", 600.0, []),
+    "mC": ("M3", "itchy", "compound48_80", 450.0, [(5, 6, "right", 3)]),
+}
+MISSING = "mD"  # cropped (expected) but never quantified
+
+
+def scratch_result(duration_s, bouts, individual="individual_0") -> ScratchResult:
+    """What the detector returns for hand-written bouts (strokes evenly spaced in each)."""
+    rows, strokes = [], []
+    for bout_id, (start, end, limb, n) in enumerate(bouts, start=1):
+        rows.append((individual, bout_id, int(start * FPS), int(end * FPS), start, end,
+                     end - start, limb, n, n / (end - start), 0.2))
+        for k, t in enumerate(np.linspace(start, end, n + 2)[1:-1], start=1):
+            strokes.append((individual, bout_id, k, int(t * FPS), t, limb, 0.2))
+    return ScratchResult(individual, FPS, int(duration_s * FPS), 100.0,
+                         pd.DataFrame(rows, columns=BOUT_COLUMNS),
+                         pd.DataFrame(strokes, columns=STROKE_COLUMNS))
+
+
+def quantify_outputs(folder, sample, duration_s, bouts, bin_s=300.0, results=None):
+    """The five files `scratchflow quantify` writes, from hand-written bouts."""
+    results = results or [scratch_result(duration_s, bouts)]
+    folder.mkdir(parents=True, exist_ok=True)
+    outputs.write_csv(pd.concat([r.bouts for r in results]), folder / f"{sample}_scratch_bouts.csv")
+    outputs.write_csv(pd.concat([r.strokes for r in results]),
+                      folder / f"{sample}_scratch_strokes.csv")
+    outputs.write_csv(summary_table(results), folder / f"{sample}_scratch_summary.csv")
+    outputs.write_csv(timebin_table(results, bin_s), folder / f"{sample}_scratch_timebins.csv")
+    pose = folder / f"{sample}.h5"
+    pose.write_bytes(sample.encode())  # stands in for the pose file: only its checksum is used
+    record = outputs.provenance("quantify", [pose], {**ScratchParams().to_dict(), "bin_s": bin_s},
+                                fps=FPS, bodyparts={"hind_left": "hind_paw_left",
+                                                    "hind_right": "hind_paw_right"})
+    outputs.write_json(record, folder / f"{sample}_scratch_provenance.json")
+
+
+def crop_sidecar(folder, sample, mouse, group, treatment, position="left"):
+    """The fields of a crop sidecar that the summary reads (crop/run.py writes them)."""
+    record = {"step": "crop", "inputs": [{"path": f"/raw/{sample}_raw.mp4", "sha256": "0"}],
+              "metadata": {"date": "2024-03-05", "time": "14:30:00", "camera": "cam1",
+                           "experiment": "dose48", "positions": {}},
+              "position": position,
+              "mouse": {"mouse": mouse, "treatment": treatment, "group": group}}
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{sample}.json").write_text(json.dumps(record))
+
+
+@pytest.fixture
+def run(tmp_path):
+    """One-machine layout: crop/, pose/ (a pose sidecar shares the crop sidecar's name),
+    quantify/."""
+    root = tmp_path / "run"
+    for sample, (mouse, group, treatment, duration, bouts) in MICE.items():
+        crop_sidecar(root / "crop" / "raw1", sample, mouse, group, treatment)
+        quantify_outputs(root / "quantify", sample, duration, bouts)
+        (root / "pose").mkdir(parents=True, exist_ok=True)
+        (root / "pose" / f"{sample}.json").write_text('{"fps": 100.0}')
+    crop_sidecar(root / "crop" / "raw1", MISSING, "M4", "itchy", "compound48_80", "right")
+    return root
+
+
+def summarise_run(root, out=None, **options):
+    result = summarise(SummariseRequest((root,), out or root / "summary", **options))
+    return result, pd.read_csv(result.paths["summary"], keep_default_na=False,
+                               na_values=[""]).set_index("sample")
+
+
+def test_summary_joins_each_mouse_with_its_metadata(run):
+    result, table = summarise_run(run)
+    assert (result.n_ok, result.n_failed) == (4, 1)
+    assert list(table.index) == ["mA", "mB", "mC", "mD", "mE"]
+    expected = {"mA": (2, 11, 3.5, 1, 1), "mB": (4, 25, 7.0, 2, 2), "mC": (1, 3, 1.0, 0, 1),
+                "mE": (0, 0, 0.0, 0, 0)}
+    for sample, (bouts, strokes, seconds, left, right) in expected.items():
+        row = table.loc[sample]
+        assert (row.n_bouts, row.n_strokes, row.bouts_left, row.bouts_right) == \
+            (bouts, strokes, left, right)
+        assert row.scratching_s == pytest.approx(seconds)
+        mouse, group, treatment, duration, _ = MICE[sample]
+        assert (row.mouse, row.group, row.treatment, row.status) == (mouse, group, treatment, "ok")
+        assert row.bouts_per_min == pytest.approx(bouts / (duration / 60))
+        assert (row.date, row.time, row.camera, row.position, row.experiment) == \
+            ("2024-03-05", "14:30:00", "cam1", "left", "dose48")
+        assert row.video == f"{sample}_raw" and row.group_source == "metadata group"
+
+
+def test_group_statistics_by_hand(run):
+    result, _ = summarise_run(run)
+    stats = pd.read_csv(result.paths["statistics"])
+    total = stats[stats["period"] == "total"].set_index(["group", "measure"])
+    # vehicle: bouts 2, 4, 0; strokes 11, 25, 0; seconds 3.5, 7, 0
+    assert tuple(total.loc[("vehicle", "n_bouts"), ["n", "mean", "sd", "median"]]) == \
+        pytest.approx((3, 2.0, 2.0, 2.0))
+    assert tuple(total.loc[("vehicle", "n_strokes"), ["n", "mean", "sd", "median"]]) == \
+        pytest.approx((3, 12.0, math.sqrt(157), 11.0))  # ((-1)^2 + 13^2 + (-12)^2) / 2 = 157
+    assert tuple(total.loc[("vehicle", "scratching_s"), ["n", "mean", "sd", "median"]]) == \
+        pytest.approx((3, 3.5, 3.5, 3.5))
+    itchy = total.loc[("itchy", "n_bouts")]  # one mouse (mD failed): no SD
+    assert (itchy.n, itchy["mean"], itchy["median"]) == (1, 1.0, 1.0) and np.isnan(itchy.sd)
+
+    bins = stats[stats["period"] == "bin"].set_index(["group", "bin_start_s", "measure"])
+    # vehicle, 0-300 s: bouts 1, 3, 0 -> mean 4/3, SD sqrt(7/3); strokes 5, 17, 0; s 2, 5, 0
+    first = bins.loc[("vehicle", 0.0, "n_bouts")]
+    assert (first.n, first["mean"], first.sd, first["median"]) == \
+        pytest.approx((3, 4 / 3, math.sqrt(7 / 3), 1.0))
+    assert bins.loc[("vehicle", 0.0, "n_strokes"), "mean"] == pytest.approx(22 / 3)
+    assert bins.loc[("vehicle", 300.0, "scratching_s"), "median"] == pytest.approx(1.5)
+    # compound: 450 s recording, so its second bin ends at 450 s
+    assert bins.loc[("itchy", 300.0, "n_bouts"), "bin_end_s"] == 450.0
+    assert len(bins) == 2 * 2 * 3  # 2 groups x 2 bins x 3 measures
+
+
+def test_default_bin_is_five_minutes():
+    assert ScratchParams().bin_s == 300.0  # the statistics' bins are the quantifier's
+
+
+def test_expected_mouse_without_results_keeps_its_row(run):
+    _, table = summarise_run(run)
+    row = table.loc[MISSING]
+    assert (row.status, row.reason, row.mouse, row.group) == \
+        ("failed", "no quantify output found", "M4", "itchy")
+    assert pd.isna(row.n_bouts) and pd.isna(row.individual)
+
+
+def test_failures_file_gives_the_reason(run, tmp_path):
+    failures = tmp_path / "failures.csv"
+    failures.write_text("sample,step,reason\nmD,pose,CUDA out of memory\n"
+                        "mD,quantify,not run\nmX,crop,no QR codes found\nmY,,\n")
+    (run / "quantify" / "expected_samples.csv").write_text("sample,video\nmA,raw1\nmZ,raw9\n")
+    result, table = summarise_run(run, failures=failures)
+    assert table.loc["mD", "reason"] == "pose: CUDA out of memory; quantify: not run"
+    assert table.loc["mX", "reason"] == "crop: no QR codes found"
+    assert table.loc["mY", "reason"] == "no reason given"
+    assert table.loc["mZ", "reason"] == "no quantify output found"
+    assert table.loc["mZ", "video"] == "raw9"
+    assert result.n_failed == 4
+    record = json.loads(result.paths["provenance"].read_text())
+    assert str(failures) in [i["path"] for i in record["inputs"]]
+
+
+def test_groups_file_overrides_metadata(run, tmp_path):
+    by_mouse = tmp_path / "groups.csv"
+    by_mouse.write_text("mouse,group\nM1,low\nM2,high\nM9,nobody\nM5,\n")
+    result, table = summarise_run(run, groups=by_mouse)
+    assert table.loc["mA", "group"] == "low" and table.loc["mA", "group_source"] == "groups file"
+    assert table.loc["mE", "group"] == "vehicle"  # empty group: the metadata's stands
+    assert any("'M9' matches no mouse" in w for w in result.warnings)
+    by_sample = tmp_path / "by_sample.csv"
+    by_sample.write_text("sample,group\nmC,vehicle\n")
+    _, table = summarise_run(run, groups=by_sample)
+    assert table.loc["mC", "group"] == "vehicle"
+
+
+def test_metadata_from_crop_names_without_sidecars(tmp_path):
+    name = "2024-03-05_14-30-05_cam2_right_M13"
+    quantify_outputs(tmp_path / "q", name, 120.0, [(1, 2, "left", 4)])
+    quantify_outputs(tmp_path / "q", "demo", 120.0, [])
+    _, table = summarise_run(tmp_path / "q", out=tmp_path / "out")
+    row = table.loc[name]
+    assert (row.date, row.time, row.camera, row.position, row.mouse) == \
+        ("2024-03-05", "14:30:05", "cam2", "right", "M13")
+    assert (table.loc["demo", "group"], table.loc["demo", "group_source"]) == ("ungrouped", "none")
+
+
+def test_multi_animal_file_gives_a_row_per_individual(tmp_path):
+    results = [scratch_result(60.0, [(1, 2, "left", 4)], "mouse1"),
+               scratch_result(60.0, [(5, 6, "right", 3), (9, 10, "right", 5)], "mouse2")]
+    quantify_outputs(tmp_path / "q", "pair", 60.0, None, results=results)
+    result, table = summarise_run(tmp_path / "q", out=tmp_path / "out")
+    rows = table.loc["pair"].set_index("individual")
+    assert rows["n_bouts"].to_dict() == {"mouse1": 1, "mouse2": 2}
+    assert rows["n_strokes"].to_dict() == {"mouse1": 4, "mouse2": 8}
+    stats = pd.read_csv(result.paths["statistics"]).set_index(["period", "measure"])
+    assert stats.loc[("total", "n_strokes"), ["n", "mean"]].tolist() == [2, 6.0]
+    assert "pair [mouse2]" in result.paths["report"].read_text()
+
+
+def test_outputs_are_atomic_with_provenance(run):
+    result, _ = summarise_run(run)
+    out = result.paths["summary"].parent
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["experiment_summary.csv", "experiment_timebins.csv", "group_statistics.csv",
+         "report.html", "summary_provenance.json"])  # and no temporary files
+    record = json.loads(result.paths["provenance"].read_text())
+    assert record["step"] == "summarise" and record["bin_s"] == 300.0
+    assert record["software"]["matplotlib"] != "not installed"
+    summary_csv = run / "quantify" / "mA_scratch_summary.csv"
+    assert {"path": str(summary_csv), "sha256": outputs.sha256_file(summary_csv)} in \
+        record["inputs"]
+    bins = pd.read_csv(result.paths["timebins"])
+    assert len(bins) == 4 * 2 and set(bins["group"]) == {"vehicle", "itchy"}
+
+
+def test_staged_links_are_read_and_linked_where_published(run, tmp_path):
+    """The Nextflow task: a flat results/ folder of symlinks; links point to ../quantify."""
+    staged = tmp_path / "task" / "results"
+    staged.mkdir(parents=True)
+    for path in (run / "quantify").glob("*_scratch_*"):
+        os.symlink(path, staged / path.name)
+    (staged / "expected_samples.csv").write_text("sample,video\nmA,raw1\nmD,raw1\n")
+    result = summarise(SummariseRequest((staged,), tmp_path / "task",
+                                        link_dir=Path("../quantify")))
+    assert result.n_failed == 1
+    page = result.paths["report"].read_text()
+    assert 'href="../quantify/mA_scratch_bouts.csv"' in page
+
+
+def write_bad(run, sample, kind, text):
+    (run / "quantify" / f"{sample}_scratch_{kind}").write_text(text)
+
+
+@pytest.mark.parametrize(("kind", "text", "message"), [
+    ("summary.csv", "individual,duration_s,n_bouts\nindividual_0,60,1\n",
+     "mA_scratch_summary.csv: missing column(s) ['n_strokes', 'scratching_s']"),
+    ("summary.csv", "", "mA_scratch_summary.csv: file is empty"),
+    ("summary.csv", "individual,duration_s,n_bouts,n_strokes,scratching_s\nindividual_0,60,x,1,1\n",
+     "column 'n_bouts' line 2: 'x' is not a number"),
+    ("timebins.csv", "individual,bin_start_s\n", "mA_scratch_timebins.csv: missing column(s)"),
+    ("provenance.json", "{}", "mA_scratch_provenance.json: not a quantify provenance record"),
+    ("provenance.json", "[1, 2", "mA_scratch_provenance.json: not a readable JSON file"),
+])
+def test_bad_quantify_file_names_file_and_fix(run, kind, text, message):
+    write_bad(run, "mA", kind, text)
+    with pytest.raises(InputError, match="re-run `scratchflow quantify`") as err:
+        summarise_run(run)
+    assert message in str(err.value)
+
+
+def test_summary_without_its_other_files(run):
+    (run / "quantify" / "mB_scratch_bouts.csv").unlink()
+    with pytest.raises(InputError, match="mB_scratch_summary.csv: found without mB_scratch_bouts"):
+        summarise_run(run)
+
+
+def test_mixed_time_bins_are_refused(run):
+    quantify_outputs(run / "quantify", "mC", 450.0, [], bin_s=60.0)
+    with pytest.raises(InputError, match="mC with bin_s 60 s, .* with 300 s"):
+        summarise_run(run)
+
+
+def test_same_file_twice_is_refused(run):
+    (run / "copy").mkdir()
+    (run / "copy" / "mA_scratch_summary.csv").write_text(
+        (run / "quantify" / "mA_scratch_summary.csv").read_text())
+    with pytest.raises(InputError, match="mA_scratch_summary.csv is found more than once"):
+        summarise_run(run)
+
+
+@pytest.mark.parametrize(("option", "text", "message"), [
+    ("failures", "sample,reason\nmD,oom\n", "missing column(s) ['step']"),
+    ("failures", "sample,step,reason\n,pose,oom\n", "line 2: empty 'sample'"),
+    ("groups", "name,group\nmA,x\n", "needs a 'sample' or 'mouse' column"),
+    ("groups", "sample\nmA\n", "missing column(s) ['group']"),
+])
+def test_bad_sample_lists(run, tmp_path, option, text, message):
+    path = tmp_path / f"{option}.csv"
+    path.write_text(text)
+    with pytest.raises(InputError, match="write") as err:
+        summarise_run(run, **{option: path})
+    assert f"{path}: " in str(err.value) and message in str(err.value)
+
+
+def test_empty_folder(tmp_path):
+    with pytest.raises(InputError, match=r"no quantify outputs \(\*_scratch_summary.csv\)"):
+        summarise(SummariseRequest((tmp_path,), tmp_path / "out"))
+
+
+def test_cli_summarise(run, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["summarise", str(run), "--out", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert "4 of 5 mice with results" in result.output
+    (run / "quantify" / "mA_scratch_summary.csv").write_text("")
+    result = runner.invoke(main, ["summarise", str(run), "--out", str(tmp_path / "s")])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ") and "file is empty" in result.output
