@@ -156,7 +156,7 @@ def test_rerun_skips_and_bad_video_fails_alone(demo_model, mouse_video, tmp_path
     result = run_pose(broken, video, "--model", demo_model, "--out", tmp_path)
     assert result.exit_code == 1
     assert "broken.mp4" in result.output and "not a readable video" in result.output
-    assert "up to date, skipped" in result.output
+    assert f"up to date {tmp_path / video.stem}.h5" in result.output
     assert (tmp_path / f"{video.stem}.h5").stat().st_mtime_ns == made
     assert not list(tmp_path.glob("broken.*")) and not list(tmp_path.glob(".*part"))
 

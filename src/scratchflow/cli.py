@@ -256,8 +256,8 @@ def pose(videos, model_dir, out_dir, shuffle, snapshot, batch_size, device, save
     settings = PoseSettings(batch_size, device, save_csv, overwrite)
     done, failures = run_pose([Path(v) for v in videos], Path(out_dir), project, settings,
                               partial(click.echo, err=True))
-    for paths in done:
-        click.echo(f"wrote {paths['h5']}")
+    for paths, skipped in done:
+        click.echo(f"{'up to date' if skipped else 'wrote'} {paths['h5']}")
     for failure in failures:
         click.echo(f"error: {failure.error}", err=True)
     if failures:

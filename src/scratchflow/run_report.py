@@ -28,14 +28,16 @@ def mouse_rows(outcomes: list[Outcome], layout: RunLayout) -> pd.DataFrame:
         if not outcome.ok:
             row.update(status=f"failed ({outcome.step})", reason=outcome.reason)
     table = pd.DataFrame(list(rows.values()), columns=["sample", "status", "reason"])
-    counts = [_counts(layout, sample) for sample in table["sample"]]
-    return pd.concat([table, pd.DataFrame(counts, index=table.index)], axis=1)
+    counts = pd.DataFrame([_counts(layout, sample) for sample in table["sample"]],
+                          index=table.index, columns=["n_bouts", "n_strokes", "scratching_s"])
+    counts = counts.astype({"n_bouts": "Int64", "n_strokes": "Int64", "scratching_s": "Float64"})
+    return pd.concat([table, counts], axis=1).sort_values("sample", ignore_index=True)
 
 
 def _counts(layout: RunLayout, sample: str) -> dict:
     path = layout.step_dir("quantify") / f"{sample}_scratch_summary.csv"
     if not path.is_file():
-        return {"n_bouts": None, "n_strokes": None, "scratching_s": None}
+        return {}
     summary = pd.read_csv(path)
     return {"n_bouts": int(summary["n_bouts"].sum()), "n_strokes": int(summary["n_strokes"].sum()),
             "scratching_s": round(float(summary["scratching_s"].sum()), 2)}
@@ -64,7 +66,7 @@ def print_run_report(outcomes: list[Outcome], out: Path, truth_path: Path | None
     table = mouse_rows(outcomes, layout)
     skipped = sum(o.skipped for o in outcomes)
     echo("")
-    echo(table.drop(columns="reason").to_string(index=False, na_rep="-"))
+    echo(table.drop(columns="reason").astype(object).fillna("-").to_string(index=False))
     for row in table[table["status"] != "ok"].itertuples():
         echo(f"{row.sample}: {row.status}: {row.reason}")
     echo("")

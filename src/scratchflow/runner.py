@@ -263,11 +263,13 @@ def run_pose_step(videos: list[Path], layout: RunLayout, options: RunOptions,
 
 
 def _pose_line(line: str, pending, by_stem, out_dir):
-    """Turn the pose command's `wrote X.h5` and `error: VIDEO: problem` lines into outcomes."""
+    """Turn the pose command's `wrote X.h5`, `up to date X.h5` and `error: VIDEO: problem`
+    lines into outcomes."""
     line = line.rstrip("\n")
-    if line.startswith("wrote "):
-        h5 = Path(line[len("wrote "):])
-        return Outcome("pose", h5.stem, True, outputs=[h5, h5.with_suffix(".json")]), None
+    for prefix, skipped in (("wrote ", False), ("up to date ", True)):
+        if line.startswith(prefix):
+            h5 = Path(line[len(prefix):])
+            return Outcome("pose", h5.stem, True, skipped, [h5, h5.with_suffix(".json")]), None
     if pending is not None:  # the line after an error may hold its fix
         stem, reason = pending
         fix = f" ({line.strip()})" if line.strip().startswith("fix:") else ""
@@ -316,12 +318,14 @@ def _stage(progress: ProgressBar, label: str, tasks: list[Task], layout: RunLayo
 
 def summarise_task(layout: RunLayout, failures: Path) -> Task:
     out_dir = layout.step_dir("summarise")
-    names = ("experiment_summary.csv", "report.html")
+    names = ("experiment_summary.csv", "group_statistics.csv", "report.html")
+    folders = [layout.step_dir(step) for step in ("crop", "quantify")]
 
     def made() -> list[Path]:
         return [out_dir / n for n in names if (out_dir / n).is_file()]
 
-    command = [*cli(), "summarise", layout.root, "--out", out_dir, "--failures", failures]
-    inputs = sorted(p for step in ("crop", "quantify") for p in
-                    layout.step_dir(step).glob("*") if p.is_file()) + [failures]
+    command = [*cli(), "summarise", *[f for f in folders if f.is_dir()], "--out", out_dir,
+               "--failures", failures, "--link-dir", "../quantify"]
+    inputs = sorted(p for folder in folders if folder.is_dir() for p in folder.iterdir()
+                    if p.is_file()) + [failures]
     return Task("summarise", "experiment", command, inputs, out_dir, made)

@@ -104,7 +104,8 @@ def script_mouse(settings: ArenaSettings, box: tuple[int, int, int, int], seed: 
         excess = pose.n_frames - n_frames
         if excess <= 0:
             break
-        background_s -= excess / settings.fps
+        # a short clip cannot hold every pause: keep half of it walking, cut the rest
+        background_s = max(background_s - excess / settings.fps, settings.seconds / 2)
     position_px = _pad_to(pose.position, n_frames)
     x, y, w, h = box
     centre = 5 * settings.body_length_px

@@ -13,8 +13,9 @@ Frames are decoded by ffmpeg, so the count is exact and checked against the vide
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,21 +93,23 @@ def _record_step(path: Path) -> str | None:
         return None
 
 
-def estimate_video(video: str | Path, out_dir: str | Path, project: DlcProject, runner,
-                   settings: PoseSettings, report: Report | None = None) -> dict[str, Path]:
-    """Track one video; skip it when its outputs were made from the same inputs."""
+def estimate_video(video: str | Path, out_dir: str | Path, project: DlcProject,
+                   runner: Callable[[], object],
+                   settings: PoseSettings, report: Report | None = None
+                   ) -> tuple[dict[str, Path], bool]:
+    """Track one video, or skip it when its outputs were made from the same inputs; return
+    the output paths and whether it was skipped. ``runner()`` gives DeepLabCut's inference
+    runner, so the model loads only when a video needs it."""
     video, out_dir = Path(video), Path(out_dir)
     paths = output_paths(video, out_dir)
     inputs = [video, project.snapshot, project.pytorch_config]
     wanted = [paths["h5"]] + ([paths["csv"]] if settings.save_csv else [])
     if outputs.is_up_to_date(paths["json"], inputs, settings.parameters(project), wanted):
-        if report:
-            report(f"{video.name}: pose up to date, skipped")
-        return paths
+        return paths, True
     check_outputs_free(video, out_dir, settings)
     info = probe(video)
     frames = _counted(read_frames(info), frame_reporter(video.name, info.frames, report))
-    predictions = runner.inference(frames)
+    predictions = runner().inference(frames)
     if len(predictions) != info.frames:
         raise InputError(video, f"pose has {len(predictions)} frames but the video has "
                          f"{info.frames}", "check the video decodes fully (ffprobe -count_frames)")
@@ -121,7 +124,7 @@ def estimate_video(video: str | Path, out_dir: str | Path, project: DlcProject, 
         frames=info.frames, video={"width": info.width, "height": info.height,
                                    "codec": info.codec})
     outputs.write_json(record, paths["json"])
-    return paths
+    return paths, False
 
 
 def _counted(frames: Iterable[np.ndarray], on_frame) -> Iterator[np.ndarray]:
@@ -162,8 +165,10 @@ class PoseFailure:
 
 
 def run_pose(videos: list[Path], out_dir: Path, project: DlcProject, settings: PoseSettings,
-             report: Report | None = None) -> tuple[list[dict[str, Path]], list[PoseFailure]]:
-    """Track every video; a video that fails is returned as a failure and the rest still run.
+             report: Report | None = None
+             ) -> tuple[list[tuple[dict[str, Path], bool]], list[PoseFailure]]:
+    """Track every video; return (paths, skipped) per video done, and the failures: a video
+    that fails does not stop the others.
 
     Videos are probed before the model loads, so a damaged file costs no model time.
     """
@@ -175,7 +180,7 @@ def run_pose(videos: list[Path], out_dir: Path, project: DlcProject, settings: P
         except InputError as err:
             failures.append(PoseFailure(Path(video), err))
     done = []
-    runner = load_runner(project, settings) if ready else None
+    runner = functools.cache(lambda: load_runner(project, settings))  # only if work remains
     for video in ready:
         try:
             done.append(estimate_video(video, out_dir, project, runner, settings, report))
