@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -114,7 +115,7 @@ def mouse_video(tmp_path_factory):
     folder = tmp_path_factory.mktemp("arena")
     settings = with_seconds(ArenaSettings(), 2.0, 0)
     arena = render_arena(folder / "raw", "clip", settings, seed=901)
-    subprocess.run(["scratchflow", "crop", str(arena.video), "--out", str(folder / "crops"),
+    subprocess.run([sys.executable, "-m", "scratchflow", "crop", str(arena.video), "--out", str(folder / "crops"),
                     *settings.crop_args()], check=True, capture_output=True)
     video = next((folder / "crops").glob("*_left_*.mp4"))
     box = json.loads(video.with_suffix(".json").read_text())["box"]

@@ -66,7 +66,8 @@ def print_run_report(outcomes: list[Outcome], out: Path, truth_path: Path | None
     table = mouse_rows(outcomes, layout)
     skipped = sum(o.skipped for o in outcomes)
     echo("")
-    echo(table.drop(columns="reason").astype(object).fillna("-").to_string(index=False))
+    shown = table.drop(columns="reason").astype(object)
+    echo(shown.where(shown.notna(), "-").to_string(index=False))
     for row in table[table["status"] != "ok"].itertuples():
         echo(f"{row.sample}: {row.status}: {row.reason}")
     echo("")

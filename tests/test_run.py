@@ -1,0 +1,118 @@
+"""`scratchflow run`: the ledger and the whole experiment on one machine, with the real
+crop, DeepLabCut pose (demo model), quantify and summarise commands, local and from S3."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from scratchflow.cli import main
+from scratchflow.outputs import sha256_file
+from scratchflow.runner import RunLayout, Task, error_reason, run_task
+from tests.conftest import REPO
+
+DEMO_MODEL = REPO / "examples" / "demo_model" / "project"
+CROP_ARGS = ["--box-size", "192", "--offset-x", "20"]
+
+
+def write_task(tmp_path, source, text="hello"):
+    """A task whose command copies ``source`` into out/, as a step would."""
+    out = tmp_path / "out"
+    code = (f"import pathlib; p = pathlib.Path({str(out)!r}); p.mkdir(exist_ok=True); "
+            f"(p / 'made.txt').write_text(pathlib.Path({str(source)!r}).read_text())")
+    return Task("demo", "s1", [sys.executable, "-c", code], [source], out,
+                lambda: sorted(out.glob("*.txt")))
+
+
+def test_ledger_skips_a_task_until_an_input_or_output_changes(tmp_path):
+    source = tmp_path / "in.txt"
+    source.write_text("one")
+    layout = RunLayout(tmp_path / "run")
+    first = run_task(write_task(tmp_path, source), layout)
+    assert first.ok and not first.skipped and first.outputs == [tmp_path / "out" / "made.txt"]
+    assert run_task(write_task(tmp_path, source), layout).skipped
+    source.write_text("two")  # new input bytes: run again
+    again = run_task(write_task(tmp_path, source), layout)
+    assert not again.skipped and (tmp_path / "out" / "made.txt").read_text() == "two"
+    (tmp_path / "out" / "made.txt").unlink()  # a lost output: run again
+    assert not run_task(write_task(tmp_path, source), layout).skipped
+
+
+def test_a_failing_task_reports_its_error_line_and_leaves_no_ledger(tmp_path):
+    code = "import sys; print('error: x.mp4: not a readable video'); print('  fix: re-copy it');" \
+           " sys.exit(2)"
+    task = Task("crop", "x", [sys.executable, "-c", code], [], tmp_path, list)
+    layout = RunLayout(tmp_path / "run")
+    outcome = run_task(task, layout)
+    assert not outcome.ok
+    assert outcome.reason == "x.mp4: not a readable video (fix: re-copy it)"
+    assert not layout.ledger(task).exists()
+    assert error_reason(layout.log(task), 2) == outcome.reason
+
+
+@pytest.fixture(scope="module")
+def demo_model():
+    pytest.importorskip("deeplabcut", reason="DeepLabCut is not installed (pip install '.[dlc]')")
+    if not (DEMO_MODEL / "config.yaml").is_file():
+        pytest.skip(f"demo model missing at {DEMO_MODEL}")
+    return DEMO_MODEL
+
+
+@pytest.fixture(scope="module")
+def experiment(tmp_path_factory):
+    """Two short rendered raw videos, a video without TXT and a truncated video."""
+    from scratchflow.synthetic_arena import ArenaSettings, render_arena, with_seconds
+
+    folder = tmp_path_factory.mktemp("experiment")
+    settings = with_seconds(ArenaSettings(), 3.0, 1)
+    for stem, seed, camera in (("rigA", 21, "cam1"), ("rigB", 22, "cam2")):
+        render_arena(folder, stem, settings, seed=seed, metadata={"camera": camera})
+    shutil.copy(folder / "rigA.mp4", folder / "orphan.mp4")
+    (folder / "broken.mp4").write_bytes((folder / "rigB.mp4").read_bytes()[:3000])
+    (folder / "broken.txt").write_text((folder / "rigB.txt").read_text().replace("cam2", "cam3"))
+    return folder
+
+
+def run(*args):
+    return CliRunner().invoke(main, ["run", *map(str, args)], catch_exceptions=False)
+
+
+def test_run_whole_experiment_bad_samples_fail_alone_and_rerun_resumes(demo_model, experiment,
+                                                                        tmp_path):
+    raw_before = {p.name: p.read_bytes() for p in experiment.iterdir()}
+    result = run(experiment, "--model", demo_model, "--out", tmp_path, *CROP_ARGS)
+    assert result.exit_code == 1, result.output  # two bad raw videos
+    assert "orphan: failed (crop)" in result.output and "no metadata TXT" in result.output
+    assert "broken: failed (crop)" in result.output and "not a readable video" in result.output
+    mice = sorted(p.stem for p in (tmp_path / "crop").glob("*.mp4"))
+    assert len(mice) == 4  # both good videos, two mice each
+    for mouse in mice:
+        assert (tmp_path / "pose" / f"{mouse}.h5").is_file()
+        assert (tmp_path / "quantify" / f"{mouse}_scratch_summary.csv").is_file()
+    summary = pd.read_csv(tmp_path / "summary" / "experiment_summary.csv")
+    assert set(mice) <= set(summary["sample"])
+    assert set(summary.loc[summary["status"] == "failed", "sample"]) == {"orphan", "broken"}
+    assert "report.html" in result.output
+    assert {p.name: p.read_bytes() for p in experiment.iterdir()} == raw_before
+
+    again = run(experiment, "--model", demo_model, "--out", tmp_path, *CROP_ARGS)
+    assert again.exit_code == 1
+    assert "(11 task(s) skipped as up to date)" in again.output  # 2 crop, 4 pose, 4 quantify, 1
+
+
+def test_run_reads_an_s3_prefix(demo_model, experiment, s3, tmp_path):
+    for stem in ("rigA",):
+        for suffix in (".mp4", ".txt"):
+            s3.client.upload_file(str(experiment / f"{stem}{suffix}"), s3.name,
+                                  f"exp/{stem}{suffix}")
+    result = run(s3.uri("exp/"), "--model", demo_model, "--out", tmp_path, *CROP_ARGS)
+    assert result.exit_code == 0, result.output
+    sidecar = next((tmp_path / "crop").glob("*_left_*.json"))
+    record = json.loads(sidecar.read_text())
+    assert record["inputs"][0]["sha256"] == sha256_file(experiment / "rigA.mp4")
+    assert len(list((tmp_path / "quantify").glob("*_scratch_summary.csv"))) == 2
