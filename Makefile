@@ -17,21 +17,23 @@ system-deps:
 	  || ($(SUDO) apt-get update && $(SUDO) apt-get install -y ffmpeg libzbar0 openjdk-17-jre-headless \
 	       chromium)
 
+# DeepLabCut 3.0.2 brings PyPI's default torch build (CUDA libraries included, ~6.6 GB); it
+# runs on the CPU too. Never mix in a CPU-only torch wheel: PyPI's torchvision does not match.
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,dlc]'
 	touch $@
 
 install: system-deps $(STAMP)
 
-# Until the video steps exist, the demo quantifies the bundled pose file and scores the
-# calls against its scripted truth.
+# The bundled synthetic experiment end to end: two raw videos with QR codes and metadata ->
+# crop -> pose (the demo DeepLabCut model, CPU) -> quantify -> summary and report.html, then
+# the calls against the scripted truth. The demo's enclosures are 192 px, 20 px from each code.
+DEMO_CROP := --box-size 192 --offset-x 20
 demo: install
-	$(VENV)/bin/scratchflow quantify examples/demo/demo_pose.h5 --out demo_output
-	$(VENV)/bin/scratchflow evaluate --pred demo_output/demo_pose_scratch_bouts.csv \
-		--truth examples/demo/demo_truth.csv --out demo_output/demo_scores.json
-	$(VENV)/bin/scratchflow summarise demo_output --out demo_output/summary
+	$(VENV)/bin/scratchflow run examples/demo_experiment --model examples/demo_model/project \
+		--out demo_output $(DEMO_CROP) --truth examples/demo_experiment/truth_bouts.csv
 
 test: install
 	$(VENV)/bin/ruff check .

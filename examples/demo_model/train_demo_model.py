@@ -4,7 +4,7 @@
 
 1. Render arena videos (scratchflow.synthetic_arena) with the seeds in settings.yaml.
 2. Crop them with `scratchflow crop`, as the pipeline does.
-3. Draw labelled frames from each mouse video, half of them while the mouse scratches,
+3. Draw labelled frames from each mouse video, many of them while the mouse scratches,
    grooms or shakes; the labels are the rendered keypoints (auto-labelling).
 4. Make a DeepLabCut 3 project and train it from random weights (scratchflow.pose.train).
 5. Copy what inference needs into examples/demo_model/project/.
@@ -56,23 +56,31 @@ def render_and_crop(settings: dict, work: Path) -> list[tuple[Path, str, np.ndar
             mouse = next(m for m in arena.mice if m.position == record["position"])
             box = record["box"]
             truth = mouse.pose.position[:, 0] - np.array([box["x"], box["y"]])
-            events = list(mouse.bouts[["start_s", "end_s"]].itertuples(index=False))
-            events += list(mouse.events[["start_s", "end_s"]].itertuples(index=False))
+            events = (list(mouse.bouts[["start_s", "end_s"]].itertuples(index=False)),
+                      list(mouse.events[["start_s", "end_s"]].itertuples(index=False)))
             # Every rendered video has the same metadata, so the seed keeps names apart.
             name = f"seed{seed}_{record['position']}"
             mice.append((sidecar.with_suffix(".mp4"), name, truth, events))
     return mice
 
 
-def pick_frames(n_frames: int, fps: float, events: list, count: int, share: float,
-                rng: np.random.Generator) -> list[int]:
-    during = np.zeros(n_frames, dtype=bool)
-    for start, end in events:
-        during[int(start * fps):int(end * fps) + 1] = True
-    n_event = min(int(count * share), int(during.sum()))
-    chosen = rng.choice(np.flatnonzero(during), n_event, replace=False) if n_event else []
-    rest = rng.choice(np.flatnonzero(~during), count - n_event, replace=False)
-    return sorted(int(i) for i in np.concatenate([chosen, rest]))
+def pick_frames(n_frames: int, fps: float, events: tuple[list, list], count: int,
+                shares: tuple[float, float], rng: np.random.Generator) -> list[int]:
+    """``count`` frames: a share while scratching, a share while grooming or shaking, the rest
+    anywhere else (moving paws are rare in time but are what the model must get right)."""
+    masks = []
+    for spans in events:
+        mask = np.zeros(n_frames, dtype=bool)
+        for start, end in spans:
+            mask[int(start * fps):int(end * fps) + 1] = True
+        masks.append(mask)
+    masks[1] &= ~masks[0]
+    masks.append(~(masks[0] | masks[1]))
+    wanted = [int(count * share) for share in shares]
+    wanted.append(count - sum(wanted))
+    chosen = [rng.choice(np.flatnonzero(mask), min(n, int(mask.sum())), replace=False)
+              for mask, n in zip(masks, wanted, strict=True)]
+    return sorted(int(i) for i in np.concatenate(chosen))
 
 
 def label_frames(config_path: Path, mice: list, settings: dict) -> int:
@@ -80,8 +88,10 @@ def label_frames(config_path: Path, mice: list, settings: dict) -> int:
     total = 0
     for video, name, truth, events in mice:
         info = probe(video)
-        wanted = pick_frames(info.frames, info.fps, events, settings["frames"]["per_mouse"],
-                             settings["frames"]["during_events"], rng)
+        frames = settings["frames"]
+        wanted = pick_frames(info.frames, info.fps, events, frames["per_mouse"],
+                             (frames["while_scratching"], frames["while_grooming_or_shaking"]),
+                             rng)
         keep = set(wanted)
         images = [f.copy() for i, f in enumerate(read_frames(info)) if i in keep]
         write_labels(config_path, name, images, wanted, truth[wanted])

@@ -33,8 +33,8 @@ from scratchflow.synthetic_video import (
 )
 
 # BGR colours of the marks; the body is dark, as a C57BL/6 mouse on a light floor.
-MARKS = {"nose": (150, 140, 235), "fore_paw_left": (235, 170, 60),
-         "fore_paw_right": (40, 170, 250), "hind_paw_left": (210, 60, 230),
+MARKS = {"nose": (180, 130, 255), "fore_paw_left": (235, 170, 60),
+         "fore_paw_right": (40, 40, 220), "hind_paw_left": (40, 230, 250),
          "hind_paw_right": (60, 220, 90)}
 BODY, HEAD, TAIL = (45, 40, 38), (60, 54, 50), (120, 120, 150)
 
@@ -136,7 +136,7 @@ def draw_mouse(frame: np.ndarray, points: dict[str, np.ndarray], body_length: fl
     cv2.line(frame, _fixed(tail), _fixed(tip), TAIL, max(1, round(body_length / 24)),
              cv2.LINE_AA, shift=4)
     for name, colour in MARKS.items():
-        radius = 0.045 if name == "nose" else 0.06
+        radius = 0.05 if name == "nose" else 0.07
         cv2.circle(frame, _fixed(points[name]), round(16 * radius * body_length), colour, -1,
                    cv2.LINE_AA, shift=4)
 
