@@ -9,6 +9,7 @@ DeepLabCut as usual.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -83,16 +84,19 @@ def write_labels(config_path: Path, video_name: str, images: list[np.ndarray],
 
 
 def create_shuffle(config_path: Path, net_type: str, shuffle: int = 1,
-                   config_updates: dict | None = None) -> Path:
+                   config_updates: dict | None = None,
+                   split: tuple[list[int], list[int]] | None = None) -> Path:
     """DeepLabCut's training dataset and model folder for ``shuffle``; return its train dir.
 
-    ``config_updates`` maps dotted keys of pytorch_config.yaml to new values.
+    ``config_updates`` maps dotted keys of pytorch_config.yaml to new values; ``split`` fixes
+    the (train, test) frame indices instead of a random split.
     """
     import deeplabcut
     from deeplabcut.core.engine import Engine
 
+    indices = {"trainIndices": [split[0]], "testIndices": [split[1]]} if split else {}
     deeplabcut.create_training_dataset(str(config_path), Shuffles=[shuffle], net_type=net_type,
-                                       engine=Engine.PYTORCH, userfeedback=False)
+                                       engine=Engine.PYTORCH, userfeedback=False, **indices)
     train_dir = next((Path(config_path).parent / PYTORCH_MODELS).glob(
         f"iteration-*/*shuffle{shuffle}/train"))
     pytorch_config = train_dir / "pytorch_config.yaml"
@@ -126,6 +130,18 @@ def random_init_snapshot(train_dir: Path, seed: int) -> Path:
     return path
 
 
+def _training_set_index(config_path: Path, percent: int) -> int:
+    """Where config.yaml lists the shuffle's training fraction; a fixed split's fraction is
+    added, as DeepLabCut finds the model folder through this list."""
+    config = yaml.safe_load(config_path.read_text())
+    fractions = [round(100 * f) for f in config["TrainingFraction"]]
+    if percent not in fractions:
+        config["TrainingFraction"].append(percent / 100)
+        config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+        fractions.append(percent)
+    return fractions.index(percent)
+
+
 def train_from_scratch(config_path: Path, train_dir: Path, epochs: int, batch_size: int,
                        seed: int = 0, device: str = "cpu") -> Path:
     """Train ``epochs`` epochs from random weights; return the last snapshot."""
@@ -134,8 +150,11 @@ def train_from_scratch(config_path: Path, train_dir: Path, epochs: int, batch_si
 
     torch.manual_seed(seed)
     init = random_init_snapshot(train_dir, seed)
-    shuffle = int(train_dir.parent.name.rsplit("shuffle", 1)[1])
-    deeplabcut.train_network(str(config_path), shuffle=shuffle, snapshot_path=str(init),
+    percent, shuffle = map(int, re.fullmatch(r".*trainset(\d+)shuffle(\d+)",
+                                             train_dir.parent.name).groups())
+    index = _training_set_index(Path(config_path), percent)
+    deeplabcut.train_network(str(config_path), shuffle=shuffle, trainingsetindex=index,
+                             snapshot_path=str(init),
                              epochs=epochs, batch_size=batch_size, device=device,
                              save_epochs=epochs, max_snapshots_to_keep=1, display_iters=1000)
     init.unlink()
