@@ -28,12 +28,13 @@ $(STAMP): pyproject.toml
 install: system-deps $(STAMP)
 
 # The bundled synthetic experiment end to end: two raw videos with QR codes and metadata ->
-# crop -> pose (the demo DeepLabCut model, CPU) -> quantify -> summary and report.html, then
+# crop -> pose (the demo DeepLabCut model, CPU) -> quantify -> review clips of 2 bouts per
+# mouse -> summary and report.html, then
 # the calls against the scripted truth. The demo's enclosures are 192 px, 20 px from each code.
 DEMO_CROP := --box-size 192 --offset-x 20
 demo: install
 	$(VENV)/bin/scratchflow run examples/demo_experiment --model examples/demo_model/project \
-		--out demo_output $(DEMO_CROP) --truth examples/demo_experiment/truth_bouts.csv
+		--out demo_output $(DEMO_CROP) --clips 2 --truth examples/demo_experiment/truth_bouts.csv
 
 test: install
 	$(VENV)/bin/ruff check .

