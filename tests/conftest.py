@@ -11,6 +11,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+DEMO_MODEL = REPO / "examples" / "demo_model" / "project"
 # Trained test models are kept between runs on one machine (keyed by their settings).
 CACHE = Path(os.environ.get("SCRATCHFLOW_CACHE", Path.home() / ".cache" / "scratchflow"))
 
@@ -21,6 +22,15 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared test data not found at {SHARED_DATA} (only present in CI)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def demo_model() -> Path:
+    """The bundled demo DeepLabCut project; tests using it need DeepLabCut installed."""
+    pytest.importorskip("deeplabcut", reason="DeepLabCut is not installed (pip install '.[dlc]')")
+    if not (DEMO_MODEL / "config.yaml").is_file():
+        pytest.skip(f"demo model missing at {DEMO_MODEL} (examples/demo_model/train_demo_model.py)")
+    return DEMO_MODEL
 
 
 # --- S3: moto's server on 127.0.0.1, driven by the real boto3 ---------------------------------

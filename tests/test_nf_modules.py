@@ -23,12 +23,12 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.conftest import REPO
+
 MODULES = REPO / "modules" / "local"
 POSE_H5 = ("bsoid_bottomup/yttri-bottomup_dlc-model/examples/"
            "raw_clip1DLC_resnet50_OpenFieldHighResApr8shuffle1_1030000.h5")
 DEMO = REPO / "examples" / "demo_experiment"
-DEMO_MODEL = REPO / "examples" / "demo_model" / "project"
 DEMO_CROP_ARGS = "--box-size 192 --offset-x 20"  # as conf/test.config gives CROP_VIDEOS
 
 # ------------------------------------------------------------------------ the renderer
@@ -233,12 +233,11 @@ def test_crop_script_runs_on_demo_video(tmp_path):
     assert_outputs("crop_videos", values, tmp_path)
 
 
-def test_pose_script_runs_on_demo_model(tmp_path):
+def test_pose_script_runs_on_demo_model(demo_model, tmp_path):
     require_cli("pose")
-    pytest.importorskip("deeplabcut", reason="DeepLabCut is not installed (pip install '.[dlc]')")
     videos = sorted(DEMO.glob("*.mp4"))
-    if not (DEMO_MODEL / "config.yaml").is_file() or not videos:
-        pytest.skip(f"no demo model at {DEMO_MODEL} or no video in {DEMO}")
+    if not videos:
+        pytest.skip(f"no video in {DEMO}")
     crops = tmp_path / "crops"
     subprocess.run([str(Path(sys.executable).parent / "scratchflow"), "crop", str(videos[0]),
                     "--out", str(crops), *DEMO_CROP_ARGS.split()], check=True,
@@ -247,7 +246,7 @@ def test_pose_script_runs_on_demo_model(tmp_path):
     task = tmp_path / "task"
     task.mkdir()
     (task / video.name).symlink_to(video)
-    (task / "dlc_model").symlink_to(DEMO_MODEL)
+    (task / "dlc_model").symlink_to(demo_model)
     values = {
         "meta.id": video.stem, "video": video.name, "model": "dlc_model",
         "task.process": "POSE_DLC", "task.ext.args ?: ''": "--batch-size 8",

@@ -19,9 +19,7 @@ from scratchflow.ffmpeg import probe
 from scratchflow.pose import open_project
 from scratchflow.pose_io import load_pose
 from scratchflow.scratch import REQUIRED_ROLES
-from tests.conftest import REPO
 
-DEMO_MODEL = REPO / "examples" / "demo_model" / "project"
 SHUFFLE = "dlc-models-pytorch/iteration-0/demoJan1-trainset95shuffle1"
 BODYPARTS = ["nose", "tail_base", "fore_paw_left", "fore_paw_right", "hind_paw_left",
              "hind_paw_right"]
@@ -98,14 +96,6 @@ def test_cli_reports_project_error_without_traceback(tmp_path):
 
 
 # Real DeepLabCut inference with the bundled demo model.
-
-@pytest.fixture(scope="module")
-def demo_model():
-    pytest.importorskip("deeplabcut", reason="DeepLabCut is not installed (pip install '.[dlc]')")
-    if not (DEMO_MODEL / "config.yaml").is_file():
-        pytest.skip(f"demo model missing at {DEMO_MODEL} (examples/demo_model/train_demo_model.py)")
-    return DEMO_MODEL
-
 
 @pytest.fixture(scope="module")
 def mouse_video(tmp_path_factory):

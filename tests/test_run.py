@@ -14,9 +14,7 @@ from click.testing import CliRunner
 from scratchflow.cli import main
 from scratchflow.outputs import sha256_file
 from scratchflow.runner import RunLayout, Task, error_reason, run_task
-from tests.conftest import REPO
 
-DEMO_MODEL = REPO / "examples" / "demo_model" / "project"
 CROP_ARGS = ["--box-size", "192", "--offset-x", "20"]
 
 
@@ -25,7 +23,7 @@ def write_task(tmp_path, source, text="hello"):
     out = tmp_path / "out"
     code = (f"import pathlib; p = pathlib.Path({str(out)!r}); p.mkdir(exist_ok=True); "
             f"(p / 'made.txt').write_text(pathlib.Path({str(source)!r}).read_text())")
-    return Task("demo", "s1", [sys.executable, "-c", code], [source], out,
+    return Task("demo", "s1", [sys.executable, "-c", code], [source],
                 lambda: sorted(out.glob("*.txt")))
 
 
@@ -46,21 +44,13 @@ def test_ledger_skips_a_task_until_an_input_or_output_changes(tmp_path):
 def test_a_failing_task_reports_its_error_line_and_leaves_no_ledger(tmp_path):
     code = "import sys; print('error: x.mp4: not a readable video'); print('  fix: re-copy it');" \
            " sys.exit(2)"
-    task = Task("crop", "x", [sys.executable, "-c", code], [], tmp_path, list)
+    task = Task("crop", "x", [sys.executable, "-c", code], [], list)
     layout = RunLayout(tmp_path / "run")
     outcome = run_task(task, layout)
     assert not outcome.ok
     assert outcome.reason == "x.mp4: not a readable video (fix: re-copy it)"
     assert not layout.ledger(task).exists()
     assert error_reason(layout.log(task), 2) == outcome.reason
-
-
-@pytest.fixture(scope="module")
-def demo_model():
-    pytest.importorskip("deeplabcut", reason="DeepLabCut is not installed (pip install '.[dlc]')")
-    if not (DEMO_MODEL / "config.yaml").is_file():
-        pytest.skip(f"demo model missing at {DEMO_MODEL}")
-    return DEMO_MODEL
 
 
 @pytest.fixture(scope="module")

@@ -26,8 +26,6 @@ from scratchflow import outputs
 from scratchflow.errors import InputError
 from scratchflow.metadata import Sample
 
-STEPS = ("crop", "pose", "quantify", "summarise")
-
 
 @dataclass(frozen=True)
 class Task:
@@ -35,8 +33,7 @@ class Task:
     sample: str
     command: list[str]
     inputs: list[Path]
-    out_dir: Path
-    # Which files in out_dir the task made, found after it ran (crop names come from metadata).
+    # Which files the task made, found after it ran (crop names come from metadata).
     find_outputs: Callable[[], list[Path]]
 
 
@@ -77,10 +74,7 @@ def run_task(task: Task, layout: RunLayout) -> Outcome:
     if _ledger_matches(ledger, task):
         return Outcome(task.step, task.sample, True, True, _ledger_outputs(ledger))
     log = layout.log(task)
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "w") as handle:
-        handle.write("$ " + " ".join(map(str, task.command)) + "\n")
-        handle.flush()
+    with _log_file(log, task.command) as handle:
         code = subprocess.call([str(c) for c in task.command], stdout=handle,
                                stderr=subprocess.STDOUT)
     if code != 0:
@@ -91,6 +85,16 @@ def run_task(task: Task, layout: RunLayout) -> Outcome:
     outputs.write_json({"command": [str(c) for c in task.command], "inputs": _checksums(task),
                         "outputs": [str(p) for p in made]}, ledger)
     return Outcome(task.step, task.sample, True, outputs=made)
+
+
+@contextlib.contextmanager
+def _log_file(path: Path, command: list):
+    """A task's log, opened with its command line on top."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        handle.write("$ " + " ".join(map(str, command)) + "\n")
+        handle.flush()
+        yield handle
 
 
 def _checksums(task: Task) -> dict[str, str]:
@@ -140,12 +144,6 @@ def write_failures(outcomes: list[Outcome], path: Path) -> Path:
             if not outcome.ok:
                 writer.writerow([outcome.sample, outcome.step, outcome.reason])
     return path
-
-
-def require_model(model: Path) -> None:
-    if not (Path(model) / "config.yaml").is_file():
-        raise InputError(model, "no DeepLabCut project here (config.yaml missing)",
-                         "pass --model the project folder, e.g. examples/demo_model/project")
 
 
 @dataclass(frozen=True)
@@ -216,7 +214,7 @@ def crop_task(raw: Sample, layout: RunLayout, options: RunOptions) -> Task:
 
     command = [*cli(), "crop", raw.video, "--metadata", raw.metadata, "--out", out_dir,
                "--overwrite", *options.crop_args]
-    return Task("crop", raw.name, command, [raw.video, raw.metadata], out_dir, made)
+    return Task("crop", raw.name, command, [raw.video, raw.metadata], made)
 
 
 def quantify_task(pose_h5: Path, layout: RunLayout, options: RunOptions) -> Task:
@@ -227,28 +225,24 @@ def quantify_task(pose_h5: Path, layout: RunLayout, options: RunOptions) -> Task
         return sorted(p for p in out_dir.glob(f"{stem}_scratch_*") if p.is_file())
 
     command = [*cli(), "quantify", pose_h5, "--out", out_dir, *options.quantify_args]
-    return Task("quantify", stem, command, [pose_h5, pose_h5.with_suffix(".json")], out_dir,
-                made)
+    return Task("quantify", stem, command, [pose_h5, pose_h5.with_suffix(".json")], made)
 
 
 def run_pose_step(videos: list[Path], layout: RunLayout, options: RunOptions,
                   on_done: Callable[[Outcome], None]) -> list[Outcome]:
     """One `scratchflow pose` process over every mouse video; it skips up-to-date ones."""
-    out_dir = layout.step_dir("pose")
     log = layout.root / "logs" / "pose" / "pose.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
     command = [*cli(), "pose", *map(str, videos), "--model", str(options.model), "--out",
-               str(out_dir), "--overwrite", *options.pose_args]
+               str(layout.step_dir("pose")), "--overwrite", *options.pose_args]
     by_stem = {v.stem: v for v in videos}
     results: dict[str, Outcome] = {}
-    with open(log, "w") as handle:
-        handle.write("$ " + " ".join(command) + "\n")
+    with _log_file(log, command) as handle:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    text=True)
         pending_error = None
         for line in process.stdout:
             handle.write(line)
-            outcome, pending_error = _pose_line(line, pending_error, by_stem, out_dir)
+            outcome, pending_error = _pose_line(line, pending_error, by_stem)
             if outcome and outcome.sample not in results:
                 results[outcome.sample] = outcome
                 on_done(outcome)
@@ -263,7 +257,7 @@ def run_pose_step(videos: list[Path], layout: RunLayout, options: RunOptions,
     return [results[stem] for stem in by_stem]
 
 
-def _pose_line(line: str, pending, by_stem, out_dir):
+def _pose_line(line: str, pending, by_stem):
     """Turn the pose command's `wrote X.h5`, `up to date X.h5` and `error: VIDEO: problem`
     lines into outcomes."""
     line = line.rstrip("\n")
@@ -289,10 +283,10 @@ ProgressBar = Callable[[str, int], contextlib.AbstractContextManager]
 
 def run_experiment(source: str, out: Path, options: RunOptions,
                    progress: ProgressBar) -> list[Outcome]:
-    """Crop, pose, quantify and summarise every sample; return every task's outcome.
+    """Crop, pose, quantify and summarise every sample; return every task's outcome."""
+    from scratchflow.pose import open_project
 
-    """
-    require_model(options.model)
+    open_project(options.model)  # a wrong --model stops the run before any crop work
     layout = RunLayout(Path(out))
     raw, outcomes = find_raw_samples(source, layout.root / "logs" / ".s3-cache")
 
@@ -326,7 +320,8 @@ def clips_task(layout: RunLayout, per_mouse: int) -> Task:
     folders = [layout.step_dir(step) for step in ("crop", "pose", "quantify")]
     command = [*cli(), "clips", *folders, "--out", out_dir, "--sample", per_mouse, "--overwrite"]
     inputs = sorted(p for folder in folders for p in folder.glob("*") if p.is_file())
-    return Task("clips", "experiment", command, inputs, out_dir,
+    # Mice without bouts give no clips; the folder then stands for the (empty) result.
+    return Task("clips", "experiment", command, inputs,
                 lambda: sorted(out_dir.glob("*.mp4")) or [out_dir])
 
 
@@ -342,4 +337,4 @@ def summarise_task(layout: RunLayout, failures: Path) -> Task:
                "--failures", failures, "--link-dir", "../quantify"]
     inputs = sorted(p for folder in folders if folder.is_dir() for p in folder.iterdir()
                     if p.is_file()) + [failures]
-    return Task("summarise", "experiment", command, inputs, out_dir, made)
+    return Task("summarise", "experiment", command, inputs, made)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from scratchflow import outputs
 from scratchflow.errors import InputError
-from scratchflow.ffmpeg import probe, read_frames
+from scratchflow.ffmpeg import VideoInfo, probe, read_frames
 from scratchflow.pose.project import DlcProject
 from scratchflow.progress import Report, frame_reporter
 
@@ -93,21 +93,20 @@ def _record_step(path: Path) -> str | None:
         return None
 
 
-def estimate_video(video: str | Path, out_dir: str | Path, project: DlcProject,
+def estimate_video(info: VideoInfo, out_dir: str | Path, project: DlcProject,
                    runner: Callable[[], object],
                    settings: PoseSettings, report: Report | None = None
                    ) -> tuple[dict[str, Path], bool]:
-    """Track one video, or skip it when its outputs were made from the same inputs; return
-    the output paths and whether it was skipped. ``runner()`` gives DeepLabCut's inference
-    runner, so the model loads only when a video needs it."""
-    video, out_dir = Path(video), Path(out_dir)
+    """Track one probed video, or skip it when its outputs were made from the same inputs;
+    return the output paths and whether it was skipped. ``runner()`` gives DeepLabCut's
+    inference runner, so the model loads only when a video needs it."""
+    video, out_dir = info.path, Path(out_dir)
     paths = output_paths(video, out_dir)
     inputs = [video, project.snapshot, project.pytorch_config]
     wanted = [paths["h5"]] + ([paths["csv"]] if settings.save_csv else [])
     if outputs.is_up_to_date(paths["json"], inputs, settings.parameters(project), wanted):
         return paths, True
     check_outputs_free(video, out_dir, settings)
-    info = probe(video)
     frames = _counted(read_frames(info), frame_reporter(video.name, info.frames, report))
     predictions = runner().inference(frames)
     if len(predictions) != info.frames:
@@ -175,15 +174,14 @@ def run_pose(videos: list[Path], out_dir: Path, project: DlcProject, settings: P
     failures, ready = [], []
     for video in videos:
         try:
-            probe(video)
-            ready.append(Path(video))
+            ready.append(probe(video))
         except InputError as err:
             failures.append(PoseFailure(Path(video), err))
     done = []
     runner = functools.cache(lambda: load_runner(project, settings))  # only if work remains
-    for video in ready:
+    for info in ready:
         try:
-            done.append(estimate_video(video, out_dir, project, runner, settings, report))
+            done.append(estimate_video(info, out_dir, project, runner, settings, report))
         except InputError as err:
-            failures.append(PoseFailure(video, err))
+            failures.append(PoseFailure(info.path, err))
     return done, failures

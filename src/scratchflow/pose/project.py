@@ -59,8 +59,7 @@ def open_project(path: str | Path, shuffle: int = 1, snapshot: int | None = None
                              "copy the whole shuffle folder (train/ and test/) of the project")
     index = snapshot if snapshot is not None else config.get("snapshotindex", -1)
     chosen = pick_snapshot(train_dir, index)
-    individuals = tuple(config.get("individuals") or ("mouse",)) if _is_multianimal(config) \
-        else ("mouse",)
+    individuals = tuple((_is_multianimal(config) and config.get("individuals")) or ("mouse",))
     return DlcProject(root, bodyparts, individuals, train_dir, chosen, shuffle)
 
 
