@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from scratchflow.cli import main
 from scratchflow.errors import InputError
 from scratchflow.ffmpeg import probe
-from scratchflow.pose import open_project
+from scratchflow.pose import open_project, require_engine
 from scratchflow.pose_io import load_pose
 from scratchflow.scratch import REQUIRED_ROLES
 
@@ -77,12 +77,49 @@ def test_missing_files_are_named(tmp_path, remove, message):
     assert (message or "no snapshot-*.pt weights") in str(err.value)
 
 
-def test_tensorflow_project_gets_the_extra_and_image_named(tmp_path):
-    root = tmp_path / "tfproject"
-    root.mkdir()
+TF_SHUFFLE = "dlc-models/iteration-0/demoJan1-trainset95shuffle1"
+
+
+def make_tf_project(root, snapshots=(500, 1000)):
+    """A DeepLabCut 2.x (TensorFlow) project skeleton: checkpoints are .index + .data-*."""
+    root.mkdir(parents=True)
     (root / "config.yaml").write_text(yaml.safe_dump({"bodyparts": BODYPARTS, "iteration": 0}))
-    (root / "dlc-models/iteration-0/demoJan1-trainset95shuffle1/train").mkdir(parents=True)
-    with pytest.raises(InputError, match=r"(?s)TensorFlow.*DeepLabCut 2.3.*quantify.*engine=pytorch"):
+    train = root / TF_SHUFFLE / "train"
+    train.mkdir(parents=True)
+    (root / TF_SHUFFLE / "test").mkdir()
+    (root / TF_SHUFFLE / "test" / "pose_cfg.yaml").write_text("{}\n")
+    for step in snapshots:
+        for suffix in (".index", ".data-00000-of-00001", ".meta"):
+            (train / f"snapshot-{step}{suffix}").write_bytes(b"")
+    return root
+
+
+def test_tensorflow_project_found_with_its_checkpoint_files(tmp_path):
+    project = open_project(make_tf_project(tmp_path / "tf"))
+    assert project.engine == "tensorflow"
+    assert project.snapshot.name == "snapshot-1000.index"  # the last by iteration
+    assert project.model_config == tmp_path / "tf" / TF_SHUFFLE / "test" / "pose_cfg.yaml"
+    assert [p.name for p in project.weight_files] == ["snapshot-1000.data-00000-of-00001",
+                                                      "snapshot-1000.index"]
+
+
+def test_tensorflow_project_without_tensorflow_names_the_extra_and_image(tmp_path, monkeypatch):
+    import importlib.util
+
+    project = open_project(make_tf_project(tmp_path / "tf"))
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "tensorflow" else real_find_spec(name, *a))
+    with pytest.raises(InputError, match=r"(?s)DeepLabCut 2.x \(TensorFlow\) project, and "
+                       r"tensorflow is not installed.*scratchflow\[tf\].*Dockerfile.pose-tf"):
+        require_engine(project)
+
+
+def test_multi_animal_tensorflow_project_refused(tmp_path):
+    root = make_tf_project(tmp_path / "tf")
+    (root / "config.yaml").write_text(yaml.safe_dump({
+        "multianimalproject": True, "multianimalbodyparts": BODYPARTS, "iteration": 0}))
+    with pytest.raises(InputError, match="multi-animal TensorFlow projects are not supported"):
         open_project(root)
 
 

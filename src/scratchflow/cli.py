@@ -229,7 +229,8 @@ def crop(video, metadata, out_dir, box_size, anchor, offset_x, offset_y, directi
 @main.command()
 @click.argument("videos", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False),
-              help="DeepLabCut 3 project folder (the one with config.yaml), anywhere.")
+              help="DeepLabCut project folder (the one with config.yaml), anywhere: "
+              "DeepLabCut 3 (PyTorch), or 2.x (TensorFlow) with scratchflow[tf].")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for <video stem>.h5 (+ .csv) and the provenance .json.")
 @click.option("--shuffle", type=int, default=1, show_default=True)
@@ -248,11 +249,12 @@ def pose(videos, model_dir, out_dir, shuffle, snapshot, batch_size, device, save
     read. A video whose outputs were made from the same inputs is skipped; one that fails is
     reported and the others still run.
     """
-    from scratchflow.pose import PoseSettings, open_project, run_pose
+    from scratchflow.pose import PoseSettings, open_project, require_engine, run_pose
     from scratchflow.scratch import REQUIRED_ROLES
 
     index = snapshot if snapshot in (None, "best") else _int_option(snapshot, "--snapshot")
     project = open_project(model_dir, shuffle, index, _parse_bodyparts(bodyparts), REQUIRED_ROLES)
+    require_engine(project)
     settings = PoseSettings(batch_size, device, save_csv, overwrite)
     done, failures = run_pose([Path(v) for v in videos], Path(out_dir), project, settings,
                               partial(click.echo, err=True))
@@ -275,7 +277,7 @@ def _int_option(value: str, name: str) -> int:
 @main.command()
 @click.argument("input_path", metavar="INPUT")
 @click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False),
-              help="DeepLabCut 3 project folder.")
+              help="DeepLabCut project folder (PyTorch, or TensorFlow with scratchflow[tf]).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Run folder: crop/, pose/, quantify/, summary/, logs/.")
 @_geometry_options

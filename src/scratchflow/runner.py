@@ -284,9 +284,9 @@ ProgressBar = Callable[[str, int], contextlib.AbstractContextManager]
 def run_experiment(source: str, out: Path, options: RunOptions,
                    progress: ProgressBar) -> list[Outcome]:
     """Crop, pose, quantify and summarise every sample; return every task's outcome."""
-    from scratchflow.pose import open_project
+    from scratchflow.pose import open_project, require_engine
 
-    open_project(options.model)  # a wrong --model stops the run before any crop work
+    require_engine(open_project(options.model))  # a wrong --model stops the run before any crop
     layout = RunLayout(Path(out))
     raw, outcomes = find_raw_samples(source, layout.root / "logs" / ".s3-cache")
 

@@ -1,4 +1,7 @@
-"""Run a lab's DeepLabCut 3 model over per-mouse videos and write DeepLabCut-format tracks.
+"""Run a lab's DeepLabCut model over per-mouse videos and write DeepLabCut-format tracks.
+
+The engine follows the project: PyTorch for DeepLabCut 3 projects, TensorFlow (when
+installed) for DeepLabCut 2.x ones.
 
 For each video ``<stem>.mp4`` it writes, in ``--out``:
 
@@ -25,10 +28,11 @@ import pandas as pd
 from scratchflow import outputs
 from scratchflow.errors import InputError
 from scratchflow.ffmpeg import VideoInfo, probe, read_frames
-from scratchflow.pose.project import DlcProject
+from scratchflow.pose.project import PYTORCH, TENSORFLOW, DlcProject, require_engine
 from scratchflow.progress import Report, frame_reporter
 
-DLC_PACKAGES = ("deeplabcut", "torch", "torchvision")
+ENGINE_PACKAGES = {PYTORCH: ("deeplabcut", "torch", "torchvision"),
+                   TENSORFLOW: ("deeplabcut", "tensorflow", "numpy")}
 
 
 @dataclass(frozen=True)
@@ -51,14 +55,17 @@ def output_paths(video: Path, out_dir: Path) -> dict[str, Path]:
 
 
 def load_runner(project: DlcProject, settings: PoseSettings):
-    """DeepLabCut's inference runner for the project's snapshot (imports DeepLabCut lazily)."""
-    try:
-        from deeplabcut.pose_estimation_pytorch.apis.utils import get_pose_inference_runner
-        from deeplabcut.pose_estimation_pytorch.config import read_config_as_dict
-    except ImportError as err:
-        raise InputError(None, f"DeepLabCut 3 is not installed ({err})",
-                         "pip install 'scratchflow[dlc]', or run `make install`") from err
-    config = read_config_as_dict(project.pytorch_config)
+    """An inference runner for the project's snapshot, with ``inference(frames)`` and
+    ``device`` (imports DeepLabCut, and the engine, only now)."""
+    require_engine(project)
+    if project.engine != PYTORCH:
+        from scratchflow.pose.tensorflow_runner import TensorflowRunner
+
+        return TensorflowRunner(project, settings.batch_size, settings.device)
+    from deeplabcut.pose_estimation_pytorch.apis.utils import get_pose_inference_runner
+    from deeplabcut.pose_estimation_pytorch.config import read_config_as_dict
+
+    config = read_config_as_dict(project.model_config)
     return get_pose_inference_runner(config, project.snapshot, batch_size=settings.batch_size,
                                      device=resolve_device(settings.device))
 
@@ -102,13 +109,14 @@ def estimate_video(info: VideoInfo, out_dir: str | Path, project: DlcProject,
     inference runner, so the model loads only when a video needs it."""
     video, out_dir = info.path, Path(out_dir)
     paths = output_paths(video, out_dir)
-    inputs = [video, project.snapshot, project.pytorch_config]
+    inputs = [video, *project.weight_files, project.model_config]
     wanted = [paths["h5"]] + ([paths["csv"]] if settings.save_csv else [])
     if outputs.is_up_to_date(paths["json"], inputs, settings.parameters(project), wanted):
         return paths, True
     check_outputs_free(video, out_dir, settings)
     frames = _counted(read_frames(info), frame_reporter(video.name, info.frames, report))
-    predictions = runner().inference(frames)
+    model = runner()
+    predictions = model.inference(frames)
     if len(predictions) != info.frames:
         raise InputError(video, f"pose has {len(predictions)} frames but the video has "
                          f"{info.frames}", "check the video decodes fully (ffprobe -count_frames)")
@@ -116,10 +124,11 @@ def estimate_video(info: VideoInfo, out_dir: str | Path, project: DlcProject,
     _write_tables(table, paths, settings.save_csv)
     record = outputs.provenance(
         "pose", inputs, settings.parameters(project),
-        software=outputs.software_versions(DLC_PACKAGES), engine="pytorch",
+        software=outputs.software_versions(ENGINE_PACKAGES[project.engine]),
+        engine=project.engine,
         model={"project": str(project.root), "model": project.model_name,
                "snapshot": project.snapshot.name, "bodyparts": list(project.bodyparts)},
-        device=resolve_device(settings.device), fps=info.fps, frame_rate=info.frame_rate,
+        device=str(model.device), fps=info.fps, frame_rate=info.frame_rate,
         frames=info.frames, video={"width": info.width, "height": info.height,
                                    "codec": info.codec})
     outputs.write_json(record, paths["json"])

@@ -6,6 +6,7 @@ which goes stale as soon as a project is copied, mounted or synced from S3.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,31 +16,62 @@ import yaml
 from scratchflow.errors import InputError
 from scratchflow.pose_io import resolve_role_names
 
-PYTORCH_MODELS = "dlc-models-pytorch"
-TENSORFLOW_MODELS = "dlc-models"
-TENSORFLOW_HINT = ("run it with DeepLabCut 2.3 in an environment of its own (TensorFlow needs "
-                   "numpy < 2) and give its .h5 files to `scratchflow quantify`, or retrain the "
-                   "labelled project with engine=pytorch; see docs/pose.md")
+PYTORCH = "pytorch"
+TENSORFLOW = "tensorflow"
+# Where each engine keeps its shuffles, and the model settings inference reads.
+MODEL_FOLDERS = {PYTORCH: "dlc-models-pytorch", TENSORFLOW: "dlc-models"}
+MODEL_CONFIGS = {PYTORCH: "train/pytorch_config.yaml", TENSORFLOW: "test/pose_cfg.yaml"}
+SNAPSHOT_GLOBS = {PYTORCH: "snapshot-*.pt", TENSORFLOW: "snapshot-*.index"}
+# What to install when a project's engine is missing (TensorFlow pins numpy < 2, so it has an
+# extra and an image of its own; see docs/pose.md).
+ENGINE_INSTALL = {
+    PYTORCH: "pip install 'scratchflow[dlc]' (or `make install`), or use the scratchflow-dlc "
+             "image (docker/Dockerfile.pose)",
+    TENSORFLOW: "pip install 'scratchflow[tf]' in an environment of its own (`make install-tf`), "
+                "or use the scratchflow-dlc-tf image (docker/Dockerfile.pose-tf)",
+}
+ENGINE_MODULES = {PYTORCH: ("deeplabcut", "torch"), TENSORFLOW: ("deeplabcut", "tensorflow")}
+ENGINE_NAMES = {PYTORCH: "DeepLabCut 3 (PyTorch)", TENSORFLOW: "DeepLabCut 2.x (TensorFlow)"}
 
 
 @dataclass(frozen=True)
 class DlcProject:
-    """A trained DeepLabCut 3 (PyTorch) shuffle, ready for inference."""
+    """A trained DeepLabCut shuffle, ready for inference: DeepLabCut 3 (PyTorch) or a
+    DeepLabCut 2.x project (TensorFlow), which DeepLabCut 3 still runs with TensorFlow."""
 
     root: Path
     bodyparts: tuple[str, ...]
     individuals: tuple[str, ...]
-    train_dir: Path  # .../dlc-models-pytorch/iteration-N/<name>shuffleS/train
-    snapshot: Path
+    train_dir: Path  # .../dlc-models[-pytorch]/iteration-N/<name>shuffleS/train
+    snapshot: Path  # snapshot-*.pt, or a TensorFlow checkpoint's snapshot-*.index
     shuffle: int
+    engine: str = PYTORCH
 
     @property
-    def pytorch_config(self) -> Path:
-        return self.train_dir / "pytorch_config.yaml"
+    def model_config(self) -> Path:
+        return self.train_dir.parent / MODEL_CONFIGS[self.engine]
 
     @property
     def model_name(self) -> str:
         return self.train_dir.parent.name
+
+    @property
+    def weight_files(self) -> list[Path]:
+        """The snapshot's files, whose checksums the provenance records (a TensorFlow
+        checkpoint keeps its weights in .data-* beside the .index)."""
+        if self.engine == PYTORCH:
+            return [self.snapshot]
+        return sorted(self.train_dir.glob(f"{self.snapshot.stem}.data-*")) + [self.snapshot]
+
+
+def require_engine(project: DlcProject) -> None:
+    """Stop before any video is read when the project's engine is not installed."""
+    missing = [m for m in ENGINE_MODULES[project.engine] if importlib.util.find_spec(m) is None]
+    if missing:
+        raise InputError(project.root, f"this is a {ENGINE_NAMES[project.engine]} project, and "
+                         f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not "
+                         "installed here",
+                         ENGINE_INSTALL[project.engine])
 
 
 def open_project(path: str | Path, shuffle: int = 1, snapshot: int | None = None,
@@ -52,15 +84,18 @@ def open_project(path: str | Path, shuffle: int = 1, snapshot: int | None = None
     bodyparts = _bodyparts(config, root)
     resolve_role_names(bodyparts, mapping, required_roles, root / "config.yaml")
     iteration = int(config.get("iteration") or 0)
-    train_dir = _train_dir(root, iteration, shuffle)
-    for needed in ("pytorch_config.yaml", "../test/pose_cfg.yaml"):
-        if not (train_dir / needed).is_file():
-            raise InputError(train_dir / needed, "file missing from the project",
+    engine, train_dir = _train_dir(root, iteration, shuffle)
+    if engine == TENSORFLOW and _is_multianimal(config):
+        raise InputError(root, "multi-animal TensorFlow projects are not supported",
+                         "retrain the labelled project with engine=pytorch (DeepLabCut 3)")
+    for needed in {MODEL_CONFIGS[engine], "test/pose_cfg.yaml"}:
+        if not (train_dir.parent / needed).is_file():
+            raise InputError(train_dir.parent / needed, "file missing from the project",
                              "copy the whole shuffle folder (train/ and test/) of the project")
     index = snapshot if snapshot is not None else config.get("snapshotindex", -1)
-    chosen = pick_snapshot(train_dir, index)
+    chosen = pick_snapshot(train_dir, index, SNAPSHOT_GLOBS[engine])
     individuals = tuple((_is_multianimal(config) and config.get("individuals")) or ("mouse",))
-    return DlcProject(root, bodyparts, individuals, train_dir, chosen, shuffle)
+    return DlcProject(root, bodyparts, individuals, train_dir, chosen, shuffle, engine)
 
 
 def _read_config(root: Path) -> dict:
@@ -98,27 +133,28 @@ def _bodyparts(config: dict, root: Path) -> tuple[str, ...]:
     return tuple(parts)
 
 
-def _train_dir(root: Path, iteration: int, shuffle: int) -> Path:
+def _train_dir(root: Path, iteration: int, shuffle: int) -> tuple[str, Path]:
+    """The engine and train folder of the shuffle; PyTorch first, as DeepLabCut 3 does."""
     pattern = re.compile(rf".*shuffle{shuffle}$")
-    models = root / PYTORCH_MODELS / f"iteration-{iteration}"
-    found = sorted(d for d in models.glob("*") if d.is_dir() and pattern.match(d.name))
-    if found:
-        return found[0] / "train"
-    tensorflow = root / TENSORFLOW_MODELS / f"iteration-{iteration}"
-    if any(pattern.match(d.name) for d in tensorflow.glob("*")):
-        raise InputError(root, "this is a DeepLabCut 2.x (TensorFlow) model, which the PyTorch "
-                         "engine cannot run", TENSORFLOW_HINT)
-    have = sorted(d.name for d in models.glob("*")) or ["nothing"]
-    raise InputError(models, f"no trained model for shuffle {shuffle} (found: {', '.join(have)})",
+    for engine in (PYTORCH, TENSORFLOW):
+        models = root / MODEL_FOLDERS[engine] / f"iteration-{iteration}"
+        found = sorted(d for d in models.glob("*") if d.is_dir() and pattern.match(d.name))
+        if found:
+            return engine, found[0] / "train"
+    have = sorted(str(d.relative_to(root)) for engine in (PYTORCH, TENSORFLOW)
+                  for d in (root / MODEL_FOLDERS[engine]).glob("iteration-*/*")) or ["nothing"]
+    raise InputError(root, f"no trained model for iteration {iteration}, shuffle {shuffle} "
+                     f"(found: {', '.join(have)})",
                      "pick the shuffle with --shuffle, or check config.yaml's 'iteration'")
 
 
-def pick_snapshot(train_dir: Path, index: int | str) -> Path:
-    """The ``index``-th pose snapshot by epoch (negative counts from the last), or 'best'."""
-    snapshots = sorted((p for p in train_dir.glob("snapshot-*.pt") if "detector" not in p.name),
+def pick_snapshot(train_dir: Path, index: int | str, pattern: str = "snapshot-*.pt") -> Path:
+    """The ``index``-th pose snapshot by epoch or iteration (negative counts from the last),
+    or 'best'."""
+    snapshots = sorted((p for p in train_dir.glob(pattern) if "detector" not in p.name),
                        key=_epoch)
     if not snapshots:
-        raise InputError(train_dir, "no snapshot-*.pt weights in the model's train folder",
+        raise InputError(train_dir, f"no {pattern} weights in the model's train folder",
                          "train the model, or copy its snapshot files with the project")
     best = [p for p in snapshots if "best" in p.name]
     if index == "best" and best:
