@@ -2,10 +2,14 @@
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
+# DeepLabCut 2.x (TensorFlow) projects: TensorFlow pins numpy < 2, so its own environment.
+TF_VENV  ?= .venv-tf
+TF_PY    := $(TF_VENV)/bin/python
+TF_STAMP := $(TF_VENV)/.installed-tf
 
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-deps demo test lint nf-lint clean
+.PHONY: install install-tf system-deps demo test lint nf-lint clean
 
 # Debian packages: ffmpeg/ffprobe and libzbar0 (pyzbar's QR decoding) for the crop step,
 # Java 17 for the Nextflow lint (scripts/nf_lint.py, run by the tests) and Chromium, which the
@@ -27,6 +31,16 @@ $(STAMP): pyproject.toml
 
 install: system-deps $(STAMP)
 
+# The same DeepLabCut 3.0.2 with TensorFlow 2.15 and numpy 1.26 (pip's wheel cache makes the
+# second torch install quick).
+$(TF_STAMP): pyproject.toml
+	python3 -m venv $(TF_VENV)
+	$(TF_PY) -m pip install --quiet --upgrade pip
+	$(TF_PY) -m pip install --quiet -e '.[dev,tf]'
+	touch $@
+
+install-tf: system-deps $(TF_STAMP)
+
 # The bundled synthetic experiment end to end: two raw videos with QR codes and metadata ->
 # crop -> pose (the demo DeepLabCut model, CPU) -> quantify -> review clips of 2 bouts per
 # mouse -> summary and report.html, then
@@ -36,9 +50,11 @@ demo: install
 	$(VENV)/bin/scratchflow run examples/demo_experiment --model examples/demo_model/project \
 		--out demo_output $(DEMO_CROP) --clips 2 --truth examples/demo_experiment/truth_bouts.csv
 
-test: install
+# Everything in .venv, then the TensorFlow engine's tests in .venv-tf.
+test: install install-tf
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not tensorflow"
+	$(TF_PY) -m pytest -m tensorflow
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -48,4 +64,4 @@ nf-lint: install
 	$(PY) scripts/nf_lint.py
 
 clean:
-	rm -rf $(VENV) demo_output .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TF_VENV) demo_output .pytest_cache .ruff_cache

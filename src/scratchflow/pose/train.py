@@ -1,9 +1,11 @@
-"""Train a DeepLabCut 3 model from random initialisation, offline.
+"""Train a DeepLabCut model from random initialisation, offline.
 
 DeepLabCut fetches ImageNet backbone weights from a model hub when training starts, and
 ignores ``pretrained: false``. Building the model with random weights through its PoseModel
 API, saving them as a snapshot and resuming from that snapshot trains with no download.
-Used by the demo model's script and the real-data test; labs train their own models with
+The TensorFlow engine (DeepLabCut 2.x projects) works the same way: a random-init checkpoint
+named ``snapshot-0`` stands in for the ImageNet weights, and training resumes from it.
+Used by the demo model's script and the real-data tests; labs train their own models with
 DeepLabCut as usual.
 """
 
@@ -12,12 +14,13 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
 import yaml
 
-from scratchflow.pose.project import PYTORCH_MODELS, pick_snapshot
+from scratchflow.pose.project import MODEL_FOLDERS, PYTORCH, TENSORFLOW, pick_snapshot
 
 INFERENCE_FILES = ("train/pytorch_config.yaml", "test/pose_cfg.yaml")
 
@@ -91,20 +94,28 @@ def create_shuffle(config_path: Path, net_type: str, shuffle: int = 1,
     ``config_updates`` maps dotted keys of pytorch_config.yaml to new values; ``split`` fixes
     the (train, test) frame indices instead of a random split.
     """
+    train_dir = _training_dataset(config_path, net_type, shuffle, split, PYTORCH)
+    _update_yaml(train_dir / "pytorch_config.yaml", config_updates or {})
+    return train_dir
+
+
+def _training_dataset(config_path: Path, net_type: str, shuffle: int,
+                      split: tuple[list[int], list[int]] | None, engine: str) -> Path:
     import deeplabcut
     from deeplabcut.core.engine import Engine
 
     indices = {"trainIndices": [split[0]], "testIndices": [split[1]]} if split else {}
     deeplabcut.create_training_dataset(str(config_path), Shuffles=[shuffle], net_type=net_type,
-                                       engine=Engine.PYTORCH, userfeedback=False, **indices)
-    train_dir = next((Path(config_path).parent / PYTORCH_MODELS).glob(
+                                       engine=Engine(engine), userfeedback=False, **indices)
+    return next((Path(config_path).parent / MODEL_FOLDERS[engine]).glob(
         f"iteration-*/*shuffle{shuffle}/train"))
-    pytorch_config = train_dir / "pytorch_config.yaml"
-    settings = yaml.safe_load(pytorch_config.read_text())
-    for key, value in (config_updates or {}).items():
+
+
+def _update_yaml(path: Path, updates: dict) -> None:
+    settings = yaml.safe_load(path.read_text())
+    for key, value in updates.items():
         _set_dotted(settings, key, value)
-    pytorch_config.write_text(yaml.safe_dump(settings, sort_keys=False))
-    return train_dir
+    path.write_text(yaml.safe_dump(settings, sort_keys=False))
 
 
 def _set_dotted(tree: dict, key: str, value) -> None:
@@ -130,6 +141,13 @@ def random_init_snapshot(train_dir: Path, seed: int) -> Path:
     return path
 
 
+def _shuffle_and_index(config_path: Path, train_dir: Path) -> tuple[int, int]:
+    """The shuffle number and training-set index DeepLabCut's train_network wants."""
+    percent, shuffle = map(int, re.fullmatch(r".*trainset(\d+)shuffle(\d+)",
+                                             train_dir.parent.name).groups())
+    return shuffle, _training_set_index(Path(config_path), percent)
+
+
 def _training_set_index(config_path: Path, percent: int) -> int:
     """Where config.yaml lists the shuffle's training fraction; a fixed split's fraction is
     added, as DeepLabCut finds the model folder through this list."""
@@ -150,12 +168,64 @@ def train_from_scratch(config_path: Path, train_dir: Path, epochs: int, batch_si
 
     torch.manual_seed(seed)
     init = random_init_snapshot(train_dir, seed)
-    percent, shuffle = map(int, re.fullmatch(r".*trainset(\d+)shuffle(\d+)",
-                                             train_dir.parent.name).groups())
-    index = _training_set_index(Path(config_path), percent)
+    shuffle, index = _shuffle_and_index(config_path, train_dir)
     deeplabcut.train_network(str(config_path), shuffle=shuffle, trainingsetindex=index,
                              snapshot_path=str(init),
                              epochs=epochs, batch_size=batch_size, device=device,
                              save_epochs=epochs, max_snapshots_to_keep=1, display_iters=1000)
     init.unlink()
     return pick_snapshot(train_dir, -1)
+
+
+# TensorFlow (DeepLabCut 2.x projects): needs `scratchflow[tf]`.
+
+def create_tf_shuffle(config_path: Path, net_type: str, shuffle: int = 1,
+                      pose_cfg_updates: dict | None = None,
+                      split: tuple[list[int], list[int]] | None = None) -> Path:
+    """A TensorFlow shuffle that starts from ``random-init/snapshot-0`` beside train/ instead
+    of downloaded ImageNet weights; return its train dir. ``pose_cfg_updates`` maps dotted
+    keys of train/pose_cfg.yaml to new values (e.g. ``optimizer``, ``multi_step``)."""
+    from deeplabcut.utils import auxfun_models
+
+    # create_training_dataset downloads the ImageNet checkpoint and records its path as
+    # init_weights; the path is set to the random-init checkpoint below instead.
+    with mock.patch.object(auxfun_models, "check_for_weights", return_value="offline"):
+        train_dir = _training_dataset(config_path, net_type, shuffle, split, TENSORFLOW)
+    init = train_dir.parent / "random-init" / "snapshot-0"
+    _update_yaml(train_dir / "pose_cfg.yaml",
+                 {"init_weights": str(init), **(pose_cfg_updates or {})})
+    return train_dir
+
+
+def random_init_checkpoint(train_dir: Path, seed: int) -> Path:
+    """Random weights for the whole TensorFlow model (backbone and heads), saved where
+    train/pose_cfg.yaml's init_weights points; return the checkpoint's .index file."""
+    import tensorflow as tf
+    from deeplabcut.pose_estimation_tensorflow.config import load_config
+    from deeplabcut.pose_estimation_tensorflow.nnets.factory import PoseNetFactory
+
+    config = load_config(str(train_dir / "pose_cfg.yaml"))
+    tf.compat.v1.reset_default_graph()
+    tf.compat.v1.set_random_seed(seed)
+    inputs = tf.compat.v1.placeholder(tf.float32, shape=[1, None, None, 3])
+    PoseNetFactory.create(config).test(inputs)
+    with tf.compat.v1.Session() as session:
+        session.run(tf.compat.v1.global_variables_initializer())
+        prefix = tf.compat.v1.train.Saver().save(session, config["init_weights"])
+    return Path(f"{prefix}.index")
+
+
+def train_tf_from_scratch(config_path: Path, train_dir: Path, iterations: int,
+                          seed: int = 0) -> Path:
+    """Train ``iterations`` steps from the random-init checkpoint; return the last snapshot's
+    .index file. The random-init checkpoint stays, as the untrained baseline."""
+    import deeplabcut
+    from deeplabcut.core.engine import Engine
+
+    random_init_checkpoint(train_dir, seed)
+    shuffle, index = _shuffle_and_index(config_path, train_dir)
+    deeplabcut.train_network(str(config_path), shuffle=shuffle, trainingsetindex=index,
+                             maxiters=iterations, saveiters=iterations,
+                             displayiters=max(1, iterations // 10), max_snapshots_to_keep=1,
+                             engine=Engine.TF)
+    return pick_snapshot(train_dir, -1, "snapshot-*.index")
