@@ -25,3 +25,21 @@ def test_ci_runs_the_readme_test_command():
     ci = [line for line in (REPO / ".ci" / "run").read_text().splitlines()
           if line and not line.startswith("#")]
     assert ci[-1] == "make test"
+
+
+def test_every_image_installs_extras_the_package_defines():
+    """The images cannot be built here; at least their pip lines name real extras, the same
+    ones `make install` / `make install-tf` install and test."""
+    import tomllib
+
+    extras = set(tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"])
+    makefile = (REPO / "Makefile").read_text()
+    images = sorted((REPO / "docker").glob("Dockerfile*"))
+    assert [p.name for p in images] == ["Dockerfile", "Dockerfile.pose", "Dockerfile.pose-tf"]
+    for image in images:
+        wanted = re.findall(r"pip install [^\n]*'\.\[([a-z0-9,-]+)\]'", image.read_text())
+        assert wanted, f"{image.name} installs no extras"
+        for extra in wanted[0].split(","):
+            assert extra in extras, f"{image.name}: no extra {extra!r} in pyproject.toml"
+    assert "'.[dev,dlc]'" in makefile and "'.[dev,tf]'" in makefile
