@@ -24,7 +24,10 @@ from scratchflow.pose import open_project
 from tests import openfield
 from tests.conftest import CACHE
 
-pytestmark = pytest.mark.tensorflow
+# DeepLabCut's TensorFlow trainer stops its data-loading thread by cancelling its queue,
+# which pytest would report as an unhandled thread exception after every training run.
+pytestmark = [pytest.mark.tensorflow,
+              pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")]
 
 SETTINGS = {"net_type": "mobilenet_v2_0.35", "iterations": 50, "learning_rate": 1e-3,
             "batch_size": 8, "seed": 0, "held_out_every": openfield.HELD_OUT_EVERY,
