@@ -31,8 +31,8 @@ $(STAMP): pyproject.toml
 
 install: system-deps $(STAMP)
 
-# The same DeepLabCut 3.0.2 with TensorFlow 2.15 and numpy 1.26 (pip's wheel cache makes the
-# second torch install quick).
+# The same DeepLabCut 3.0.2 with TensorFlow 2.15 and numpy 1.26 (pip reuses the torch wheel it
+# downloaded for .venv).
 $(TF_STAMP): pyproject.toml
 	python3 -m venv $(TF_VENV)
 	$(TF_PY) -m pip install --quiet --upgrade pip
