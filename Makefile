@@ -13,13 +13,14 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages: ffmpeg/ffprobe and libzbar0 (pyzbar's QR decoding) for the crop step,
 # Java 17 for the Nextflow lint (scripts/nf_lint.py, run by the tests) and Chromium, which the
-# tests use to render report.html as a person sees it.
+# tests use to render report.html as a person sees it. python3-venv: Debian splits ensurepip out,
+# and `python3 -m venv` needs it.
 system-deps:
 	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null && command -v java >/dev/null \
-	  && command -v chromium >/dev/null \
+	  && command -v chromium >/dev/null && python3 -c 'import ensurepip' 2>/dev/null \
 	  && (ldconfig -p 2>/dev/null || /sbin/ldconfig -p) | grep -q 'libzbar\.so\.0' \
 	  || ($(SUDO) apt-get update && $(SUDO) apt-get install -y ffmpeg libzbar0 openjdk-17-jre-headless \
-	       chromium)
+	       chromium python3-venv)
 
 # DeepLabCut 3.0.2 brings PyPI's default torch build (CUDA libraries included, ~6.6 GB); it
 # runs on the CPU too. Never mix in a CPU-only torch wheel: PyPI's torchvision does not match.

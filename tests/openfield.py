@@ -3,8 +3,11 @@ they share: 116 human-labelled frames and the project's mouse video (640x480, 30
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +23,19 @@ HELD_OUT_EVERY = 10  # every 10th labelled frame is held out of training
 VIDEO_FRAMES = 300
 # The project tracks snout, ears and tail base; the mapping satisfies the role check only.
 ROLE_MAP = ["nose=snout", "tail_base=tailbase", "hind_left=leftear", "hind_right=rightear"]
+
+
+def cached_model(cache: Path, name: str, settings: dict,
+                 build: Callable[[Path], None]) -> Path:
+    """A project folder trained once per ``settings``: ``build(folder)`` runs only when no
+    finished copy is cached, so CI on the same machine does not retrain."""
+    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
+    folder = cache / f"{name}-{key}"
+    if not (folder / "done").is_file():
+        shutil.rmtree(folder, ignore_errors=True)
+        build(folder)
+        (folder / "done").write_text(json.dumps(settings))
+    return folder
 
 
 def labels(project: Path) -> pd.DataFrame:

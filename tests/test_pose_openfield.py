@@ -9,10 +9,6 @@ same machine trains once. tests/test_pose_tensorflow.py does the same for the Te
 
 from __future__ import annotations
 
-import hashlib
-import json
-import shutil
-
 import numpy as np
 import pytest
 
@@ -36,12 +32,10 @@ def trained(shared_data):
         train_from_scratch,
     )
 
-    key = hashlib.sha256(json.dumps(SETTINGS, sort_keys=True).encode()).hexdigest()[:12]
-    folder = CACHE / f"openfield-{key}"
     labels = openfield.labels(shared_data / openfield.PROJECT)
     train, test = openfield.split(labels)
-    if not (folder / "done").is_file():
-        shutil.rmtree(folder, ignore_errors=True)
+
+    def build(folder):
         config = copy_project(shared_data / openfield.PROJECT, folder)
         train_dir = create_shuffle(config, SETTINGS["net_type"], config_updates=UPDATES,
                                    split=(train, test))
@@ -49,7 +43,8 @@ def trained(shared_data):
         baseline.rename(train_dir / "untrained.pt")  # the same weights training starts from
         train_from_scratch(config, train_dir, SETTINGS["epochs"], SETTINGS["batch_size"],
                            SETTINGS["seed"])
-        (folder / "done").write_text(json.dumps(SETTINGS))
+
+    folder = openfield.cached_model(CACHE, "openfield", SETTINGS, build)
     train_dir = next(folder.glob("dlc-models-pytorch/iteration-0/*shuffle1/train"))
     return folder, labels.iloc[test], train_dir / "untrained.pt"
 

@@ -11,14 +11,9 @@ machinery, not a useful model). The pose step's tracks must equal DeepLabCut's o
 
 from __future__ import annotations
 
-import hashlib
-import json
-import shutil
-
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from scratchflow.pose import open_project
 from tests import openfield
@@ -49,10 +44,7 @@ def trained(shared_data):
                         "makes .venv-tf, where `make test` runs these tests")
     from scratchflow.pose.train import copy_project, create_tf_shuffle, train_tf_from_scratch
 
-    key = hashlib.sha256(json.dumps(SETTINGS, sort_keys=True).encode()).hexdigest()[:12]
-    folder = CACHE / f"openfield-tf-{key}"
-    if not (folder / "done").is_file():
-        shutil.rmtree(folder, ignore_errors=True)
+    def build(folder):
         config = copy_project(shared_data / openfield.PROJECT, folder)
         updates = {"optimizer": "adam", "batch_size": SETTINGS["batch_size"],
                    "multi_step": [[SETTINGS["learning_rate"], SETTINGS["iterations"]]]}
@@ -60,8 +52,8 @@ def trained(shared_data):
         train_dir = create_tf_shuffle(config, SETTINGS["net_type"], pose_cfg_updates=updates,
                                       split=split)
         train_tf_from_scratch(config, train_dir, SETTINGS["iterations"], SETTINGS["seed"])
-        (folder / "done").write_text(json.dumps(SETTINGS))
-    return folder
+
+    return openfield.cached_model(CACHE, "openfield-tf", SETTINGS, build)
 
 
 def test_project_opens_as_tensorflow(trained):
@@ -83,6 +75,8 @@ def test_pose_equals_deeplabcuts_own_tensorflow_analysis(trained, shared_data, t
     import deeplabcut
     from deeplabcut.core.engine import Engine
 
+    from scratchflow.pose.train import shuffle_and_index
+
     record = openfield.run_pose_on_real_video(shared_data, trained, tmp_path, "--batch-size",
                                               BATCH, margin=STRIDE)
     assert record["engine"] == "tensorflow"
@@ -90,11 +84,10 @@ def test_pose_equals_deeplabcuts_own_tensorflow_analysis(trained, shared_data, t
     assert any(item["path"].endswith(".data-00000-of-00001") for item in record["inputs"])
 
     clip = tmp_path / "clips" / "m3v1_first300.mp4"
-    fractions = [round(100 * f) for f in yaml.safe_load(
-        (trained / "config.yaml").read_text())["TrainingFraction"]]
-    percent = 100 - 100 // openfield.HELD_OUT_EVERY
-    deeplabcut.analyze_videos(str(trained / "config.yaml"), [str(clip)], shuffle=1,
-                              trainingsetindex=fractions.index(percent), batchsize=int(BATCH),
+    project = open_project(trained, mapping=MAPPING)
+    shuffle, index = shuffle_and_index(trained / "config.yaml", project.train_dir)
+    deeplabcut.analyze_videos(str(trained / "config.yaml"), [str(clip)], shuffle=shuffle,
+                              trainingsetindex=index, batchsize=int(BATCH),
                               destfolder=str(tmp_path / "dlc"), engine=Engine.TF)
     ours = pd.read_hdf(tmp_path / "pose" / "m3v1_first300.h5").to_numpy()
     theirs = pd.read_hdf(next((tmp_path / "dlc").glob("*.h5"))).to_numpy()

@@ -444,6 +444,3 @@ def show_params():
 
     click.echo(ScratchParams().to_yaml(), nl=False)
 
-
-if __name__ == "__main__":
-    main()

@@ -75,14 +75,14 @@ def match_bouts(pred: pd.DataFrame, true: pd.DataFrame, min_iou: float = MIN_IOU
 
 
 def _union_length(table: pd.DataFrame) -> float:
-    return _intersection_length(table, table)
+    return sum(end - start for start, end in _merged(table))
 
 
 def _intersection_length(a: pd.DataFrame, b: pd.DataFrame) -> float:
     """Total time covered by both interval sets (each set's own overlaps counted once)."""
-    total = 0.0
+    total, spans_b = 0.0, _merged(b)
     for s1, e1 in _merged(a):
-        for s2, e2 in _merged(b):
+        for s2, e2 in spans_b:
             total += max(0.0, min(e1, e2) - max(s1, s2))
     return total
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from scratchflow import storage
 from scratchflow.errors import InputError
 from scratchflow.metadata import Sample, parse_metadata
+from scratchflow.progress import Report
 from scratchflow.storage import FileDigest, TransferSettings
 
 MANIFEST_NAME = "samplesheet.csv"
@@ -31,7 +32,6 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 VIDEO_PATTERN = r"^\S+\.(mp4|MP4|avi|AVI|mov|MOV|mkv|MKV)$"
 METADATA_PATTERN = r"^\S+\.txt$"
 
-Report = Callable[[str], None]
 # progress(label, total_bytes) -> a context manager whose update(n) adds n bytes sent
 Progress = Callable[[str, int], AbstractContextManager]
 

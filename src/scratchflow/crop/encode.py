@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from scratchflow.crop.boxes import Box
@@ -24,9 +24,6 @@ class EncoderSettings:
         x26x = self.codec in ("libx264", "libx265")
         quality = ["-crf", str(self.crf), "-preset", self.preset] if x26x else []
         return ["-c:v", self.codec, *quality, "-pix_fmt", self.pix_fmt]
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def split_crop_args(video: Path, crops: list[tuple[Box, Path]],

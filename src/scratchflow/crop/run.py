@@ -79,7 +79,7 @@ def crop_video(video: str | Path, metadata: str | Path | None, options: CropOpti
     paths = plan_outputs(meta, video, boxes, options, claimed)
     record = base_record(video, txt, meta, info, options)
     results = write_videos(info, boxes, paths, options.encoder,
-                           progress_printer(video, info, progress))
+                           frame_reporter(video.name, info.frames, progress))
     preview_frame = frame_with_all_codes(frames, codes)
     done = []
     for (label, box), result in zip(boxes.items(), results, strict=True):
@@ -170,11 +170,6 @@ def frame_with_all_codes(frames: dict[int, np.ndarray], codes: list[QrCode]) -> 
     return frames[min(frames)]
 
 
-def progress_printer(video: Path, info: VideoInfo, report: Report | None):
-    """A callback that reports encoding progress at most every 10 % or 5 s."""
-    return frame_reporter(video.name, info.frames, report)
-
-
 def crop_batch(jobs: list[tuple[Path, Path | None]], options: CropOptions, report: Report,
                progress: Report | None = None) -> int:
     """Crop every (video, metadata) job; a failing video is reported and the rest go on.
@@ -217,4 +212,4 @@ def collect_jobs(source: Path, metadata: Path | None, out_dir: Path,
     if not pairs and not failed:
         raise InputError(source, f"no videos ({', '.join(VIDEO_SUFFIXES)}) in the folder",
                          "pass a video file or a folder of video + TXT pairs")
-    return [(video, text) for video, text in pairs], failed
+    return pairs, failed

@@ -28,11 +28,8 @@ import pandas as pd
 from scratchflow import outputs
 from scratchflow.errors import InputError
 from scratchflow.ffmpeg import VideoInfo, probe, read_frames
-from scratchflow.pose.project import PYTORCH, TENSORFLOW, DlcProject, require_engine
+from scratchflow.pose.project import ENGINE_PACKAGES, PYTORCH, DlcProject, require_engine
 from scratchflow.progress import Report, frame_reporter
-
-ENGINE_PACKAGES = {PYTORCH: ("deeplabcut", "torch", "torchvision"),
-                   TENSORFLOW: ("deeplabcut", "tensorflow", "numpy")}
 
 
 @dataclass(frozen=True)

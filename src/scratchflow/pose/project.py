@@ -30,7 +30,10 @@ ENGINE_INSTALL = {
     TENSORFLOW: "pip install 'scratchflow[tf]' in an environment of its own (`make install-tf`), "
                 "or use the scratchflow-dlc-tf image (docker/Dockerfile.pose-tf)",
 }
-ENGINE_MODULES = {PYTORCH: ("deeplabcut", "torch"), TENSORFLOW: ("deeplabcut", "tensorflow")}
+# What each engine imports; the provenance records their versions (module and package names
+# agree for these).
+ENGINE_PACKAGES = {PYTORCH: ("deeplabcut", "torch", "torchvision"),
+                   TENSORFLOW: ("deeplabcut", "tensorflow", "numpy")}
 ENGINE_NAMES = {PYTORCH: "DeepLabCut 3 (PyTorch)", TENSORFLOW: "DeepLabCut 2.x (TensorFlow)"}
 
 
@@ -66,7 +69,7 @@ class DlcProject:
 
 def require_engine(project: DlcProject) -> None:
     """Stop before any video is read when the project's engine is not installed."""
-    missing = [m for m in ENGINE_MODULES[project.engine] if importlib.util.find_spec(m) is None]
+    missing = [m for m in ENGINE_PACKAGES[project.engine] if importlib.util.find_spec(m) is None]
     if missing:
         raise InputError(project.root, f"this is a {ENGINE_NAMES[project.engine]} project, and "
                          f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not "

@@ -141,8 +141,9 @@ def random_init_snapshot(train_dir: Path, seed: int) -> Path:
     return path
 
 
-def _shuffle_and_index(config_path: Path, train_dir: Path) -> tuple[int, int]:
-    """The shuffle number and training-set index DeepLabCut's train_network wants."""
+def shuffle_and_index(config_path: Path, train_dir: Path) -> tuple[int, int]:
+    """The shuffle number and training-set index DeepLabCut's train_network and
+    analyze_videos take for this train folder."""
     percent, shuffle = map(int, re.fullmatch(r".*trainset(\d+)shuffle(\d+)",
                                              train_dir.parent.name).groups())
     return shuffle, _training_set_index(Path(config_path), percent)
@@ -168,7 +169,7 @@ def train_from_scratch(config_path: Path, train_dir: Path, epochs: int, batch_si
 
     torch.manual_seed(seed)
     init = random_init_snapshot(train_dir, seed)
-    shuffle, index = _shuffle_and_index(config_path, train_dir)
+    shuffle, index = shuffle_and_index(config_path, train_dir)
     deeplabcut.train_network(str(config_path), shuffle=shuffle, trainingsetindex=index,
                              snapshot_path=str(init),
                              epochs=epochs, batch_size=batch_size, device=device,
@@ -223,7 +224,7 @@ def train_tf_from_scratch(config_path: Path, train_dir: Path, iterations: int,
     from deeplabcut.core.engine import Engine
 
     random_init_checkpoint(train_dir, seed)
-    shuffle, index = _shuffle_and_index(config_path, train_dir)
+    shuffle, index = shuffle_and_index(config_path, train_dir)
     deeplabcut.train_network(str(config_path), shuffle=shuffle, trainingsetindex=index,
                              maxiters=iterations, saveiters=iterations,
                              displayiters=max(1, iterations // 10), max_snapshots_to_keep=1,

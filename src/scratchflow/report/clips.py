@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,18 +20,18 @@ import pandas as pd
 from scratchflow import outputs
 from scratchflow.errors import InputError
 from scratchflow.ffmpeg import VideoInfo, probe, write_video
+from scratchflow.metadata import VIDEO_SUFFIXES
 from scratchflow.pose_io import load_pose, resolve_roles
+from scratchflow.progress import Report
 from scratchflow.report.collect import QUANTIFY_SUFFIXES, FileIndex
 from scratchflow.report.overlay import BoutOverlay, draw
 from scratchflow.report.tables import read_bouts, read_json, read_strokes
 
-VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v")
 # Browsers play H.264 yuv420p with the index up front (faststart); pad to even sizes, which
 # 4:2:0 needs. veryfast: clips are short, and a person watches them, not a pose model.
 ENCODER_ARGS = ("-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-preset", "veryfast",
                 "-crf", "20", "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4")
 HIND_ROLES = ("hind_left", "hind_right")
-Report = Callable[[str], None]
 
 
 @dataclass(frozen=True)

@@ -78,13 +78,13 @@ def number(value, digits: int = 0) -> str:
 
 
 def table(headers: list[str], rows: list[list], numeric: set[int] = frozenset(),
-          row_classes: list[str] | None = None, cell_classes: dict[int, str] | None = None):
+          row_classes: list[str] | None = None):
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = []
     for i, row in enumerate(rows):
         css = f' class="{row_classes[i]}"' if row_classes and row_classes[i] else ""
         cells = "".join(
-            f'<td class="{"num" if j in numeric else (cell_classes or {}).get(j, "")}">'
+            f'<td class="{"num" if j in numeric else ""}">'
             f"{esc(value)}</td>" for j, value in enumerate(row))
         body.append(f"<tr{css}>{cells}</tr>")
     return Html(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
