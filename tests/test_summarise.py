@@ -40,7 +40,7 @@ def scratch_result(duration_s, bouts, individual="individual_0") -> ScratchResul
     rows, strokes = [], []
     for bout_id, (start, end, limb, n) in enumerate(bouts, start=1):
         rows.append((individual, bout_id, int(start * FPS), int(end * FPS), start, end,
-                     end - start, limb, n, n / (end - start), 0.2))
+                     end - start, limb, n, n / (end - start), 0.2, 0.9))
         for k, t in enumerate(np.linspace(start, end, n + 2)[1:-1], start=1):
             strokes.append((individual, bout_id, k, int(t * FPS), t, limb, 0.2))
     return ScratchResult(individual, FPS, int(duration_s * FPS), 100.0,

@@ -110,7 +110,8 @@ def write_outputs(results: list[ScratchResult], pose: PoseData, roles: dict[str,
         fps=pose.fps,
         bodyparts={role: pose.keypoints[i] for role, i in roles.items()},
         individuals={
-            r.individual: {"body_length_px": r.body_length_px, "rejected_candidates": r.rejected}
+            r.individual: {"body_length_px": r.body_length_px, "noise_floor_bl": r.noise_floor_bl,
+                           "rejected_candidates": r.rejected}
             for r in results
         },
     )
