@@ -222,25 +222,40 @@ def _odd(frames: float) -> int:
 
 # --- noise floor and filtered signals ---------------------------------------------------
 
-def _jitter_variance(xy: np.ndarray, fps: float) -> float:
-    """Variance per coordinate of white tracking jitter, from second differences.
-
-    White jitter of variance s2 gives second differences of variance 6 s2 per coordinate,
-    while smooth motion gives almost none. The median over 1-s stretches is taken at the
-    quietest quarter of the recording, so that scratching and fast steps do not count.
-    """
-    second = xy[2:] - 2 * xy[1:-1] + xy[:-2]
-    energy = np.sum(second**2, axis=1)  # chi-square with 2 degrees of freedom x 6 s2
+def _quiet_level(energy: np.ndarray, fps: float) -> float:
+    """The typical value of a per-frame energy when nothing happens: the median over 1-s
+    stretches, at the quietest quarter of the recording, so that scratching, fast steps and
+    walking do not count."""
     energy = energy[np.isfinite(energy)]
     if energy.size < 3:
         return np.nan
     size = max(3, int(fps))
-    if energy.size >= 4 * size:
-        local = np.median(sliding_window_view(energy, size)[::max(1, size // 2)], axis=1)
-        typical = np.percentile(local, 25)
-    else:
-        typical = np.median(energy)
-    return float(typical / (6 * 2 * np.log(2)))  # the median of chi2(2) is 2 ln 2
+    if energy.size < 4 * size:
+        return float(np.median(energy))
+    local = np.median(sliding_window_view(energy, size)[::max(1, size // 2)], axis=1)
+    return float(np.percentile(local, 25))
+
+
+# The median of a chi-square with 2 degrees of freedom, in units of its mean over 2.
+_MEDIAN_CHI2_2 = 2 * np.log(2)
+
+
+def _jitter_variance(xy: np.ndarray, fps: float) -> float:
+    """Variance per coordinate of white tracking jitter, from second differences: white
+    jitter of variance s2 gives second differences of variance 6 s2 per coordinate, while
+    smooth motion gives almost none."""
+    second = xy[2:] - 2 * xy[1:-1] + xy[:-2]
+    return _quiet_level(np.sum(second**2, axis=1), fps) / (6 * _MEDIAN_CHI2_2)
+
+
+def _band_variance(xy: np.ndarray, valid: np.ndarray, fps: float,
+                   band: tuple[float, float]) -> float:
+    """The white jitter variance that would explain the stroke-band power seen while
+    nothing happens. Jitter that is not white (a low-frame-rate tracker, smoothing, a
+    keypoint that wobbles) hides from second differences but not from this."""
+    power = np.sum(_zero_phase(_sos(fps, band, BAND_ORDER), xy, axis=0) ** 2, axis=1)
+    return _quiet_level(np.where(valid, power, np.nan), fps) / (
+        _noise_gain(fps, band, BAND_ORDER) * _MEDIAN_CHI2_2)
 
 
 def _band(fps: float, params: ScratchParams) -> tuple[float, float]:
@@ -248,15 +263,21 @@ def _band(fps: float, params: ScratchParams) -> tuple[float, float]:
 
 
 @functools.lru_cache(maxsize=512)
-def _sos(fps: float, band: tuple[float, float]) -> np.ndarray:
-    return signal.butter(2, band, btype="bandpass", fs=fps, output="sos")
+def _sos(fps: float, band: tuple[float, float], order: int = 2) -> np.ndarray:
+    return signal.butter(order, band, btype="bandpass", fs=fps, output="sos")
 
 
 @functools.lru_cache(maxsize=512)
-def _noise_gain(fps: float, band: tuple[float, float]) -> float:
+def _noise_gain(fps: float, band: tuple[float, float], order: int = 2) -> float:
     """Fraction of white noise power the zero-phase (forward-backward) band filter passes."""
-    _, response = signal.sosfreqz(_sos(fps, band), worN=4096, fs=fps)
+    _, response = signal.sosfreqz(_sos(fps, band, order), worN=4096, fs=fps)
     return float(np.mean(np.abs(response) ** 4))
+
+
+# The stroke band's own filter is steep, so that slow paw movements (a step, a paw raised
+# to lick) leak little into it; the narrow filters around a stroke frequency are gentle,
+# so that they ring little after a bout.
+BAND_ORDER = 4
 
 
 def _filtered(xy: np.ndarray, sos: np.ndarray, keep_mean: bool = False) -> np.ndarray:
@@ -285,11 +306,16 @@ def _signals(tracks: dict, fps: float, params: ScratchParams, body_length: float
                  "sum": paw_l + paw_r + 4 * body, "diff": paw_l + paw_r}
     valid = np.all([np.isfinite(v).all(axis=1) for v in raw.values()], axis=0)
     filled = {k: _interpolate(v, max_gap=None) for k, v in raw.items()}
+    series = {k: np.zeros_like(raw[k]) if v is None else v for k, v in filled.items()}
+    band = _band(fps, params)
+    if valid.any():
+        for name, xy in series.items():
+            noise_var[name] = max(noise_var[name], _band_variance(xy, valid, fps, band))
     return _Signals(
         fps=fps,
         body_length=body_length,
-        band=_band(fps, params),
-        series={k: np.zeros_like(raw[k]) if v is None else v for k, v in filled.items()},
+        band=band,
+        series=series,
         noise_var={k: float(v) for k, v in noise_var.items()},
         valid=valid,
         speed_bl_s=_body_speed(centre, fps) / body_length,
@@ -309,7 +335,7 @@ def _body_speed(centre: np.ndarray, fps: float) -> np.ndarray:
 
 def _candidate_segments(sig: _Signals, side: str, params: ScratchParams) -> list[slice]:
     """Spans where the paw's short-time spectrum has a peak in the band above the jitter."""
-    sos = _sos(sig.fps, sig.band)
+    sos = _sos(sig.fps, sig.band, BAND_ORDER)
     relative = np.where(sig.valid[:, None], _zero_phase(sos, sig.series[side], axis=0), 0.0)
     active = np.zeros(len(relative), dtype=bool)
     for window_s in SPECTRUM_WINDOWS_S:
@@ -337,6 +363,7 @@ def _candidate_segments(sig: _Signals, side: str, params: ScratchParams) -> list
 @dataclass(frozen=True)
 class _Bout:
     snr: float  # power along the stroke axis in the stroke's band, over the jitter's
+    periodicity: float  # autocorrelation of the stroke-band motion at one stroke period
     excess_power: dict[str, float]  # per series, power in that band above the jitter's
     noise_power: dict[str, float]  # per series, the jitter's power in that band
     peaks: np.ndarray  # stroke frames
@@ -353,7 +380,7 @@ def _bouts_in_segment(sig: _Signals, side: str, candidate: slice,
     valid = sig.valid[segment]
     if valid.sum() < 8:
         return []
-    broad = _zero_phase(_sos(sig.fps, sig.band), sig.series[side][segment], axis=0)
+    broad = _zero_phase(_sos(sig.fps, sig.band, BAND_ORDER), sig.series[side][segment], axis=0)
     usable = broad[valid]
     frequency = _dominant_frequency(usable, sig.fps, sig.band)
     narrow_band = _narrow_band(frequency, sig.band)
@@ -396,6 +423,7 @@ def _bouts_in_segment(sig: _Signals, side: str, candidate: slice,
         usable = valid[span]
         bouts.append(_Bout(
             snr=float(np.mean(narrow[span][usable] ** 2)) / (sig.noise_var[side] * gain),
+            periodicity=_periodicity(broad[span] @ axis, sig.fps / frequency),
             excess_power={k: max(0.0, float(np.mean(np.sum(v[span][usable] ** 2, axis=1)))
                                  - 2 * sig.noise_var[k] * gain)
                           for k, v in narrow_all.items()},
@@ -444,6 +472,18 @@ def _refine_peaks(values: np.ndarray, peaks: np.ndarray, reach: int) -> np.ndarr
     return np.unique(np.clip(refined, 0, len(values) - 1))
 
 
+def _periodicity(values: np.ndarray, period: float) -> float:
+    """Autocorrelation at one stroke period of the motion along the stroke axis, in the
+    whole stroke band. A train of strokes repeats itself a period later; jitter and
+    irregular motion do not, even where a narrow filter would make them look periodic."""
+    lag = int(round(period))
+    if not 0 < lag < len(values) - 1:
+        return 0.0
+    head, tail = values[:-lag], values[lag:]
+    scale = np.sqrt(np.sum(head**2) * np.sum(tail**2))
+    return float(np.sum(head * tail) / scale) if scale > 0 else 0.0
+
+
 def _narrow_band(frequency: float, band: tuple[float, float]) -> tuple[float, float]:
     """The band around a candidate's dominant frequency, on a 0.1 Hz grid so that the
     filters of similar candidates are designed once."""
@@ -483,6 +523,7 @@ def _drop_weak(group: np.ndarray, prominence: np.ndarray) -> np.ndarray:
 _TESTS = {
     "snr": ("min_bout_snr", True),
     "irregular": ("max_interval_cv", False),
+    "aperiodic": ("min_periodicity", True),
     "not_one_paw": ("min_paw_ratio", True),
     "label_swap": ("min_sum_ratio", True),
     "whole_body": ("max_body_ratio", False),
@@ -507,6 +548,7 @@ def _evidence(sig: _Signals, side: str, bout: _Bout, params: ScratchParams) -> d
     return {
         "snr": bout.snr,
         "irregular": _interval_cv(bout.times),
+        "aperiodic": max(bout.periodicity, 1e-6),
         "not_one_paw": excess[side] / floor(other),
         "label_swap": excess["sum"] / floor("diff"),
         "whole_body": float(np.sqrt(excess["centre"] / floor(side))),

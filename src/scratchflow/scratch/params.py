@@ -39,6 +39,7 @@ class ScratchParams:
     # Evidence tests, one per bout (docs/design.md says what each is for).
     min_bout_snr: float = field(default=3.0, metadata=_range(0, 1e6, low_open=True))
     max_interval_cv: float = field(default=0.35, metadata=_range(0, 10, low_open=True))
+    min_periodicity: float = field(default=0.3, metadata=_range(0, 1, low_open=True))
     min_paw_ratio: float = field(default=3.0, metadata=_range(0, 1e6, low_open=True))
     min_sum_ratio: float = field(default=0.3, metadata=_range(0, 10, low_open=True))
     max_body_ratio: float = field(default=0.5, metadata=_range(0, 100, low_open=True))
