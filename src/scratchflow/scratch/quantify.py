@@ -54,6 +54,20 @@ def recorded_fps(pose_path: Path) -> float | None:
     return None if value is None else float(value)
 
 
+def pose_step_record(pose_path: Path) -> dict | None:
+    """The record `scratchflow pose` wrote beside this pose file (engine, model, snapshot,
+    versions, checksums), or None for a pose file made elsewhere. Kept in the quantify record,
+    so that every count says how its tracks were made, wherever the pose folder is."""
+    for sidecar in (pose_path.with_suffix(".pose.json"), pose_path.with_suffix(".json")):
+        try:
+            record = json.loads(sidecar.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            continue  # absent or not the pose step's; recorded_fps reports a broken sidecar
+        if isinstance(record, dict) and record.get("step") == "pose":
+            return record
+    return None
+
+
 def resolve_fps(pose_path: Path, given: float | None) -> float:
     recorded = recorded_fps(pose_path)
     if given is not None and recorded is not None and abs(given - recorded) > 1e-6 * recorded:
@@ -116,5 +130,7 @@ def write_outputs(results: list[ScratchResult], pose: PoseData, roles: dict[str,
     )
     if request.source_uri:
         record["inputs"][0]["uri"] = request.source_uri
+    if pose := pose_step_record(Path(request.pose_path)):
+        record["pose"] = pose
     outputs.write_json(record, paths["scratch_provenance.json"])
     return paths
