@@ -230,3 +230,15 @@ def test_time_course_labels_bins_in_minutes_and_keeps_markers_apart():
         assert min(np.diff(xs)) > marker_px
     shapes = {c.lines[0].get_marker() for c in ax.containers}
     assert len(shapes) == 3  # told apart without colour too
+
+
+def test_group_totals_set_tied_mice_side_by_side():
+    mice = pd.DataFrame({"group": ["a"] * 4 + ["b"] * 4, "n_bouts": [5, 5, 4, 4, 1, 1, 1, 1],
+                         "n_strokes": [9, 9, 9, 9, 2, 3, 4, 5], "scratching_s": [1.0] * 8})
+    fig = figures.group_totals(mice)
+    fig.canvas.draw()
+    for ax in fig.axes:
+        dots = np.concatenate([ax.transData.transform(c.get_offsets()) for c in ax.collections])
+        gaps = np.hypot(*(dots[:, None, :] - dots[None, :, :]).transpose(2, 0, 1))
+        dot_px = 2 * np.sqrt(22 / np.pi) * fig.dpi / 72  # diameter of a marker of area 22 pt²
+        assert gaps[np.triu_indices(len(dots), 1)].min() > dot_px * 0.9, ax.get_ylabel()

@@ -89,15 +89,16 @@ def figure_list(experiment: Experiment, stats: pd.DataFrame) -> list[tuple[str, 
     bouts = with_labels(experiment.bouts, mice)
     bins = with_labels(experiment.timebins, mice)
     bin_text = figures.bin_length_text(experiment.bin_s)
+    # The groups first, as the comparisons above them; then each mouse.
     made = [
+        ("Totals per group", figures.group_totals(mice),
+         "box and strip plots of total bouts, strokes and scratching time per group"),
+        ("Time course per group", figures.group_time_course(stats, experiment.bin_s),
+         f"bouts per {bin_text} bin: group mean and standard error of the mean"),
         ("Bouts over time", figures.bout_raster(mice, bouts),
          "bout raster: one row per mouse, a bar per bout coloured by the scratching hind paw"),
         (f"Counts per {bin_text} bin, per mouse", figures.timebin_heatmaps(
             mice, bins, experiment.bin_s), "heat maps of bouts and scratching time per bin"),
-        ("Time course per group", figures.group_time_course(stats, experiment.bin_s),
-         f"bouts per {bin_text} bin: group mean and standard error of the mean"),
-        ("Totals per group", figures.group_totals(mice),
-         "box and strip plots of total bouts, strokes and scratching time per group"),
     ]
     return [(title, figures.data_uri(figures.png_bytes(fig)), alt) for title, fig, alt in made]
 

@@ -193,18 +193,30 @@ def group_time_course(stats: pd.DataFrame, bin_s: float) -> Figure:
     return fig
 
 
+def side_by_side(values: np.ndarray, step: float = 0.07) -> np.ndarray:
+    """Horizontal offsets that set mice with (nearly) the same value side by side, centred,
+    so that no dot hides another; counts tie often. Same offsets every run."""
+    offsets = np.zeros(len(values))
+    if not len(values):
+        return offsets
+    close = max(float(np.ptp(values)), 1.0) / 30  # a dot's height, as a share of the axis
+    order = np.argsort(values, kind="stable")
+    clusters = np.split(order, np.flatnonzero(np.diff(values[order]) > close) + 1)
+    for cluster in clusters:
+        offsets[cluster] = (np.arange(len(cluster)) - (len(cluster) - 1) / 2) * step
+    return offsets
+
+
 def group_totals(mice: pd.DataFrame) -> Figure:
     """Per group: a box of the mice's totals with every mouse drawn as a point."""
     groups = sorted(mice["group"].unique())
-    rng = np.random.default_rng(0)  # same jitter every run: reports can be compared
     fig = Figure(figsize=(WIDTH_IN, 3.8), layout="constrained")
     for ax, measure in zip(fig.subplots(1, 3), MEASURE_NAMES, strict=True):
         data = [mice.loc[mice["group"] == g, measure].astype(float).to_numpy() for g in groups]
         ax.boxplot(data, positions=range(len(groups)), widths=0.5, showfliers=False,
                    medianprops={"color": "black"})
         for position, values in enumerate(data):
-            jitter = rng.uniform(-0.12, 0.12, len(values))
-            ax.scatter(position + jitter, values, s=22, zorder=3,
+            ax.scatter(position + side_by_side(values), values, s=22, zorder=3,
                        color=group_colour(groups, groups[position]))
         ax.set_xticks(range(len(groups)), labels=[f"{g}\n(n={len(d)})"
                                                   for g, d in zip(groups, data, strict=True)],
