@@ -42,14 +42,15 @@ $(TF_STAMP): pyproject.toml
 
 install-tf: system-deps $(TF_STAMP)
 
-# The bundled synthetic experiment end to end: two raw videos with QR codes and metadata ->
-# crop -> pose (the demo DeepLabCut model, CPU) -> quantify -> review clips of 2 bouts per
-# mouse -> summary and report.html, then
+# The bundled synthetic experiment end to end: four raw videos with QR codes and metadata ->
+# crop -> pose (the demo DeepLabCut model, CPU) -> quantify (5-s time bins) -> review clips of
+# 2 bouts per mouse -> summary, pruritogen against vehicle, and report.html, then
 # the calls against the scripted truth. The demo's enclosures are 192 px, 20 px from each code.
 DEMO_CROP := --box-size 192 --offset-x 20
 demo: install
 	$(VENV)/bin/scratchflow run examples/demo_experiment --model examples/demo_model/project \
-		--out demo_output $(DEMO_CROP) --clips 2 --truth examples/demo_experiment/truth_bouts.csv
+		--out demo_output $(DEMO_CROP) --params examples/demo_experiment/params.yaml \
+		--control vehicle --clips 2 --truth examples/demo_experiment/truth_bouts.csv
 
 # Everything in .venv, then the TensorFlow engine's tests in .venv-tf.
 test: install install-tf
