@@ -66,3 +66,16 @@ def test_readme_says_where_shared_data_comes_from():
     paragraph = readme[readme.index("../shared/data/"):][:900]
     assert "SOURCE.txt" in paragraph and "skip" in paragraph
 
+
+
+def test_package_metadata_has_no_deprecated_licence_table():
+    """setuptools >= 77 warns on every install about `license = {text = ...}`."""
+    import warnings
+
+    pytest.importorskip("setuptools", minversion="77")
+    from setuptools.config.pyprojecttoml import apply_configuration
+    from setuptools.dist import Distribution
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        apply_configuration(Distribution(), REPO / "pyproject.toml")
