@@ -441,3 +441,22 @@ def test_cli_control_reaches_the_report(treated_run, tmp_path):
     assert "Each group against the control group <b>vehicle</b>" in page
     assert "U = 16, p = 0.029 (exact)" in page and "Welch t(" in page
     assert "itchy vs vehicle" in page
+
+
+def test_mice_without_bouts_raise_no_pandas_warning(run, tmp_path):
+    """mE has no bouts (an empty bouts table); joining it must not warn the user."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        result, table = summarise_run(run)
+    assert table.loc["mE", "n_bouts"] == 0
+    bouts = pd.read_csv(result.paths["summary"].parent / "experiment_timebins.csv")
+    assert set(bouts["sample"]) == {"mA", "mB", "mC", "mE"}
+    quiet = tmp_path / "quiet"
+    quantify_outputs(quiet, "q1", 60.0, [])
+    quantify_outputs(quiet, "q2", 60.0, [])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        result, table = summarise_run(quiet, out=tmp_path / "out")
+    assert table["n_bouts"].tolist() == [0, 0]
