@@ -38,6 +38,8 @@ def test_demo_example_outputs(tmp_path):
     assert summary.loc[0, "bouts_left"] + summary.loc[0, "bouts_right"] == len(bouts)
     bins = pd.read_csv(tmp_path / "demo_pose_scratch_timebins.csv")
     assert bins["n_strokes"].sum() == len(strokes)  # one bin of 300 s covers the demo
+    for table in (bouts, strokes, summary, bins):  # a single-animal file: the mouse is the sample
+        assert set(table["individual"]) == {"demo_pose"}
     record = json.loads((tmp_path / "demo_pose_scratch_provenance.json").read_text())
     assert record["inputs"][0]["sha256"] == before
     assert record["fps"] == 120 and record["parameters"]["min_stroke_hz"] == 8.0
