@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scratchflow import outputs
+from scratchflow.precision import rounded
 from scratchflow.report.build import linked_files, preview_list, report_data
 from scratchflow.report.bundle import bundle_files
 from scratchflow.report.collect import collect_run
@@ -69,10 +70,11 @@ def summarise(request: SummariseRequest) -> SummariseResult:
     record["software"].update(outputs.software_versions(REPORT_PACKAGES))
 
     paths = {key: request.out_dir / name for key, name in OUTPUT_NAMES.items()}
-    outputs.write_csv(experiment.summary, paths["summary"])
-    outputs.write_csv(experiment.timebins, paths["timebins"])
-    outputs.write_csv(stats, paths["statistics"])
-    outputs.write_csv(comparisons, paths["comparisons"])
+    # Each number to the precision its measurement has (precision.py), not float noise.
+    outputs.write_csv(rounded(experiment.summary), paths["summary"])
+    outputs.write_csv(rounded(experiment.timebins), paths["timebins"])
+    outputs.write_csv(rounded(stats), paths["statistics"])
+    outputs.write_csv(rounded(comparisons), paths["comparisons"])
     # Without a publishing folder to link, the linked files travel beside the report.
     copies = {} if request.link_dir else bundle_files(linked_files(experiment), request.out_dir)
     data = report_data(experiment, stats, comparisons, request.control, record, previews,

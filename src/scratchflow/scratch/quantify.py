@@ -11,6 +11,7 @@ import pandas as pd
 from scratchflow import outputs, storage
 from scratchflow.errors import InputError
 from scratchflow.pose_io import PoseData, load_pose, resolve_roles
+from scratchflow.precision import rounded
 from scratchflow.scratch.detect import REQUIRED_ROLES, ScratchResult, detect_scratching
 from scratchflow.scratch.params import ScratchParams
 from scratchflow.scratch.tables import summary_table, timebin_table
@@ -112,11 +113,13 @@ def write_outputs(results: list[ScratchResult], pose: PoseData, roles: dict[str,
                   request: QuantifyRequest) -> dict[str, Path]:
     stem = Path(request.pose_path).stem
     paths = {s: Path(request.out_dir) / f"{stem}_{s}" for s in OUTPUT_SUFFIXES}
-    outputs.write_csv(pd.concat([r.bouts for r in results]), paths["scratch_bouts.csv"])
-    outputs.write_csv(pd.concat([r.strokes for r in results]), paths["scratch_strokes.csv"])
-    outputs.write_csv(summary_table(results), paths["scratch_summary.csv"])
+    # Each number to the precision its measurement has (precision.py), not float noise.
+    outputs.write_csv(rounded(pd.concat([r.bouts for r in results])), paths["scratch_bouts.csv"])
+    outputs.write_csv(rounded(pd.concat([r.strokes for r in results])),
+                      paths["scratch_strokes.csv"])
+    outputs.write_csv(rounded(summary_table(results)), paths["scratch_summary.csv"])
     timebins = timebin_table(results, request.params.bin_s)
-    outputs.write_csv(timebins, paths["scratch_timebins.csv"])
+    outputs.write_csv(rounded(timebins), paths["scratch_timebins.csv"])
     record = outputs.provenance(
         "quantify",
         [request.pose_path],
