@@ -485,3 +485,19 @@ def test_summary_csvs_keep_their_measurement_precision(treated_run):
     assert set(comparisons["mann_whitney_p"].dropna()) <= {"0.0286", "0.0571", "0.114",
                                                           "0.2", "0.343", "0.486", "0.686",
                                                           "0.886", "1.0"}
+
+
+def test_many_tied_mice_use_the_normal_approximation_and_stay_quick():
+    """Exact enumeration is kept for small groups: 12 vs 12 tied counts go normal, and fast."""
+    import time
+
+    from scratchflow.report.compare import compare
+
+    rng = np.random.default_rng(3)
+    group, control = rng.poisson(5, 12).astype(float), rng.poisson(2, 12).astype(float)
+    started = time.perf_counter()
+    row = compare(group, control)
+    assert row["mann_whitney_method"] == "normal approximation"
+    assert time.perf_counter() - started < 5
+    untied = compare(group + np.arange(12) / 100, control + np.arange(12) / 100 + 0.005)
+    assert untied["mann_whitney_method"] == "exact"  # U's exact distribution: quick at any n
