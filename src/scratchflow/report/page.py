@@ -233,7 +233,8 @@ def comparisons_section(data: ReportData) -> str:
             "chance it scratched less (−1 to 1; 0: no effect). Intervals: 95 % percentile "
             "bootstrap (9,999 resamples, each group resampled on its own); with few mice they "
             "are too narrow, as a resample can only recombine the mice measured. Mann–Whitney "
-            "U: exact (every relabelling of the mice) for small groups; Welch's t below it. "
+            "U: exact, or for many tied mice the normal approximation, as each row says; "
+            "Welch's t below it. "
             "p-values are not corrected for the number of comparisons (measures and time "
             "bins). All rows are in group_comparisons.csv.</p>")
 
