@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -62,9 +63,18 @@ def test_readme_says_how_to_reach_the_command_after_make_demo():
 
 
 def test_readme_says_where_shared_data_comes_from():
+    """Every folder of ../shared/data that the tests read has its repository in the README."""
     readme = (REPO / "README.md").read_text()
-    paragraph = readme[readme.index("../shared/data/"):][:900]
-    assert "SOURCE.txt" in paragraph and "skip" in paragraph
+    section = readme[readme.index("../shared/data/"):readme.index("## Use")]
+    assert "skip" in section and "git clone" in section
+    used = set()
+    for test in (REPO / "tests").glob("*.py"):
+        used |= set(re.findall(r'"(\w+)/[^"]*"', test.read_text()))
+    listed = set(re.findall(r"^\| `(\w+)` \| github\.com/", section, re.MULTILINE))
+    assert listed, "no table of folders and repositories"
+    folders = {"dlc_openfield", "bsoid_bottomup", "vame_bottomup", "deepof_tests", "jabs_pose",
+               "lightning_pose_mirror_mouse"}
+    assert used & folders <= listed
 
 
 
