@@ -180,7 +180,8 @@ def group_time_course(stats: pd.DataFrame, bin_s: float) -> Figure:
         ax.errorbar(np.arange(len(starts)) + offset, rows["mean"], yerr=rows["sem"],
                     marker=GROUP_MARKERS[index % len(GROUP_MARKERS)], markersize=8,
                     markeredgecolor="white", capsize=3, linewidth=1,
-                    color=group_colour(groups, group), label=f"{group} ({n_text} mice)")
+                    color=group_colour(groups, group),
+                    label=f"{group} ({n_text} {'mouse' if n_high == 1 else 'mice'})")
     labels, unit = bin_labels(starts, ends, bin_s)
     ax.set_xticks(range(len(starts)), labels=labels)
     ax.set_xlim(-0.5, len(starts) - 0.5)
