@@ -109,7 +109,9 @@ def test_links_survive_moving_the_report_folder(run, tmp_path):
     _, _, report = run
     moved = tmp_path / "sent" / "summary"
     shutil.copytree(report.parent, moved)
-    links = parse((moved / "report.html").read_text()).links
+    page = (moved / "report.html").read_text()
+    assert "link to copies in report_files/ beside this page" in page
+    links = parse(page).links
     assert len(links) == 4 * 3 + 1  # 4 CSVs of 3 mice with results, 1 clip
     for href in links:
         assert not href.startswith(".."), href

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from scratchflow.report.bundle import BUNDLE_DIR
+
 CSS = """
 body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;margin:20px auto;max-width:1200px;
  padding:0 16px;color:#222;line-height:1.4}
@@ -121,9 +123,12 @@ def mice_section(data: ReportData) -> str:
                      link_list(data.links.get(r["sample"], [])),
                      link_list(data.clips.get(r["sample"], []))])
         classes.append("" if ok else "failed")
+    hrefs = [href for links in (*data.links.values(), *data.clips.values()) for _, href in links]
+    copies = (f" Files and clips link to copies in {BUNDLE_DIR}/ beside this page: move or send "
+              "the two together." if any(h.startswith(f"{BUNDLE_DIR}/") for h in hrefs) else "")
     return (f"<h2>Mice</h2>{table(headers, rows, {5, 6, 7, 8}, classes)}"
             '<p class="muted">Scratching time is the summed duration of the bouts. Failed mice '
-            "have no numbers and are left out of the figures and statistics.</p>")
+            f"have no numbers and are left out of the figures and statistics.{copies}</p>")
 
 
 def status_boxes(data: ReportData) -> str:
