@@ -292,8 +292,11 @@ def _int_option(value: str, name: str) -> int:
               show_default=True, help="Review clips of up to N bouts per mouse, for the report.")
 @click.option("--truth", "truth_path", type=click.Path(dir_okay=False),
               help="Known bouts (video,position,start_s,end_s,...) to score the calls against.")
+@click.option("--control", metavar="GROUP",
+              help="Compare every other group with this one in the summary and report.")
 def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, direction,
-        batch_size, device, params_path, bodyparts, workers, clips_per_mouse, truth_path):
+        batch_size, device, params_path, bodyparts, workers, clips_per_mouse, truth_path,
+        control):
     """Run a whole experiment on this machine: crop, pose, quantify, summarise.
 
     INPUT is a folder or s3:// prefix of video + TXT pairs, or a samplesheet CSV
@@ -312,7 +315,7 @@ def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, di
         pose_args=("--batch-size", str(batch_size), "--device", device, *mapping),
         quantify_args=(*mapping, *(["--params", str(Path(params_path).resolve())]
                                    if params_path else [])),
-        workers=workers, clips_per_mouse=clips_per_mouse)
+        workers=workers, clips_per_mouse=clips_per_mouse, control=control)
     source = input_path if input_path.startswith("s3://") else str(Path(input_path).resolve())
     outcomes = run_experiment(source, Path(out_dir).resolve(), options,
                               _progress_bar)
@@ -397,14 +400,18 @@ def submit(print_only, **fields):
 @click.option("--groups", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV sample,group or mouse,group; overrides the metadata's groups.")
 @click.option("--link-dir", type=click.Path(path_type=Path),
-              help="Folder (relative to --out) the report links the per-mouse CSVs in.")
-def summarise(folders, out_dir, failures, groups, link_dir):
+              help="Folder (relative to --out) the report links the per-mouse CSVs in "
+              "[default: copies in report_files/ beside report.html].")
+@click.option("--control", metavar="GROUP",
+              help="Compare every other group with this one (group_comparisons.csv).")
+def summarise(folders, out_dir, failures, groups, link_dir, control):
     """Join every mouse's results in FOLDERS (searched recursively) into an experiment summary,
     per-group statistics and a self-contained report.html (docs/report.md)."""
     from scratchflow.report.summarise import SummariseRequest
     from scratchflow.report.summarise import summarise as run_summarise
 
-    result = run_summarise(SummariseRequest(folders, out_dir, failures, groups, link_dir))
+    result = run_summarise(SummariseRequest(folders, out_dir, failures, groups, link_dir,
+                                            control))
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"{result.n_ok} of {result.n_ok + result.n_failed} mice with results: wrote "

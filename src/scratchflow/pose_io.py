@@ -139,7 +139,8 @@ def _read_sleap(h5, path: Path, fps: float | None) -> PoseData:
         )
     names = [_text(n) for n in h5.root.track_names.read()] if "/track_names" in h5 else []
     if len(names) != tracks.shape[0]:
-        names = [f"track_{i}" for i in range(tracks.shape[0])]
+        names = ([sample_name(path)] if tracks.shape[0] == 1
+                 else [f"track_{i}" for i in range(tracks.shape[0])])
     position = tracks.transpose(3, 0, 2, 1)  # (frame, track, node, xy)
     if "/point_scores" in h5:
         likelihood = np.asarray(h5.root.point_scores.read(), dtype=float).transpose(2, 0, 1)
@@ -147,6 +148,12 @@ def _read_sleap(h5, path: Path, fps: float | None) -> PoseData:
         likelihood = np.ones(position.shape[:3])
     likelihood = np.where(np.isnan(position[..., 0]), np.nan, likelihood)
     return PoseData(position, likelihood, nodes, tuple(names), fps, str(path))
+
+
+def sample_name(path: str | Path) -> str:
+    """The name of the one animal of a file that names none: its sample, the file's stem, as
+    the quantify step names its outputs (so tables say which mouse, not ``individual_0``)."""
+    return Path(path).stem
 
 
 def _text(value) -> str:
@@ -183,7 +190,7 @@ def _from_dlc_table(table: pd.DataFrame, path: Path, fps: float | None) -> PoseD
     columns = table.columns.droplevel("scorer") if "scorer" in levels else table.columns
     if "individuals" not in columns.names:
         columns = pd.MultiIndex.from_tuples(
-            [("individual_0", *c) for c in columns], names=["individuals", *columns.names]
+            [(sample_name(path), *c) for c in columns], names=["individuals", *columns.names]
         )
     table = table.set_axis(columns, axis=1)
     coords = set(columns.get_level_values("coords"))

@@ -154,6 +154,7 @@ class RunOptions:
     quantify_args: tuple[str, ...] = ()  # e.g. --params detector.yaml
     workers: int | None = None
     clips_per_mouse: int = 0  # review clips of this many bouts per mouse (0: none)
+    control: str | None = None  # the group summarise compares the others with
 
 
 def find_raw_samples(source: str, cache: Path) -> tuple[list[Sample], list[Outcome]]:
@@ -303,7 +304,7 @@ def run_experiment(source: str, out: Path, options: RunOptions,
         clips = clips_task(layout, options.clips_per_mouse)
         outcomes += _stage(progress, "clips", [clips], layout, 1)
     failures = write_failures(outcomes, layout.root / "logs" / "failures.csv")
-    summary = summarise_task(layout, failures)
+    summary = summarise_task(layout, failures, options.control)
     outcomes += _stage(progress, "summarise", [summary], layout, 1)
     return outcomes
 
@@ -325,16 +326,17 @@ def clips_task(layout: RunLayout, per_mouse: int) -> Task:
                 lambda: sorted(out_dir.glob("*.mp4")) or [out_dir])
 
 
-def summarise_task(layout: RunLayout, failures: Path) -> Task:
+def summarise_task(layout: RunLayout, failures: Path, control: str | None = None) -> Task:
     out_dir = layout.step_dir("summarise")
-    names = ("experiment_summary.csv", "group_statistics.csv", "report.html")
+    names = ("experiment_summary.csv", "group_statistics.csv", "group_comparisons.csv",
+             "report.html")
     folders = [layout.step_dir(step) for step in ("crop", "quantify", "clips")]
 
     def made() -> list[Path]:
         return [out_dir / n for n in names if (out_dir / n).is_file()]
 
     command = [*cli(), "summarise", *[f for f in folders if f.is_dir()], "--out", out_dir,
-               "--failures", failures, "--link-dir", "../quantify"]
+               "--failures", failures, *(["--control", control] if control else [])]
     inputs = sorted(p for folder in folders if folder.is_dir() for p in folder.iterdir()
                     if p.is_file()) + [failures]
     return Task("summarise", "experiment", command, inputs, made)

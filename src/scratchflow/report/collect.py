@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scratchflow.errors import InputError
+from scratchflow.report.bundle import BUNDLE_DIR
 
 # What `scratchflow quantify` writes per pose file: <sample>_scratch_<kind>.
 QUANTIFY_SUFFIXES = {
@@ -29,7 +30,8 @@ CLIP_NAME = re.compile(r"_bout(?P<bout>\d{3,})_t(?P<time>\d+\.\d)s\.mp4$")
 
 class FileIndex:
     """Files given, and every file below folders given, by name. Hidden files and folders are
-    skipped: they are temporary ``.part`` files of atomic writes or state such as ``.nextflow``."""
+    skipped: they are temporary ``.part`` files of atomic writes or state such as ``.nextflow``.
+    So are ``report_files/`` folders: the copies a report links (bundle.py), not results."""
 
     def __init__(self, sources: list[Path]):
         self.by_name: dict[str, list[Path]] = {}
@@ -41,8 +43,9 @@ class FileIndex:
                 raise InputError(source, "not found",
                                  "give the folder with the results, or the run folder")
             for path in sorted(source.rglob("*")):
-                hidden = any(part.startswith(".") for part in path.relative_to(source).parts)
-                if not hidden and path.is_file():
+                parts = path.relative_to(source).parts
+                skipped = any(part.startswith(".") for part in parts) or BUNDLE_DIR in parts[:-1]
+                if not skipped and path.is_file():
                     self.by_name.setdefault(path.name, []).append(path)
 
     def all(self, name: str) -> list[Path]:

@@ -11,6 +11,7 @@ import pandas as pd
 from scratchflow import outputs, storage
 from scratchflow.errors import InputError
 from scratchflow.pose_io import PoseData, load_pose, resolve_roles
+from scratchflow.precision import rounded
 from scratchflow.scratch.detect import REQUIRED_ROLES, ScratchResult, detect_scratching
 from scratchflow.scratch.params import ScratchParams
 from scratchflow.scratch.tables import summary_table, timebin_table
@@ -52,6 +53,20 @@ def recorded_fps(pose_path: Path) -> float | None:
     except (json.JSONDecodeError, AttributeError) as err:
         raise InputError(sidecar, f"sidecar is not a JSON object: {err}", None) from err
     return None if value is None else float(value)
+
+
+def pose_step_record(pose_path: Path) -> dict | None:
+    """The record `scratchflow pose` wrote beside this pose file (engine, model, snapshot,
+    versions, checksums), or None for a pose file made elsewhere. Kept in the quantify record,
+    so that every count says how its tracks were made, wherever the pose folder is."""
+    for sidecar in (pose_path.with_suffix(".pose.json"), pose_path.with_suffix(".json")):
+        try:
+            record = json.loads(sidecar.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            continue  # absent or not the pose step's; recorded_fps reports a broken sidecar
+        if isinstance(record, dict) and record.get("step") == "pose":
+            return record
+    return None
 
 
 def resolve_fps(pose_path: Path, given: float | None) -> float:
@@ -98,11 +113,13 @@ def write_outputs(results: list[ScratchResult], pose: PoseData, roles: dict[str,
                   request: QuantifyRequest) -> dict[str, Path]:
     stem = Path(request.pose_path).stem
     paths = {s: Path(request.out_dir) / f"{stem}_{s}" for s in OUTPUT_SUFFIXES}
-    outputs.write_csv(pd.concat([r.bouts for r in results]), paths["scratch_bouts.csv"])
-    outputs.write_csv(pd.concat([r.strokes for r in results]), paths["scratch_strokes.csv"])
-    outputs.write_csv(summary_table(results), paths["scratch_summary.csv"])
+    # Each number to the precision its measurement has (precision.py), not float noise.
+    outputs.write_csv(rounded(pd.concat([r.bouts for r in results])), paths["scratch_bouts.csv"])
+    outputs.write_csv(rounded(pd.concat([r.strokes for r in results])),
+                      paths["scratch_strokes.csv"])
+    outputs.write_csv(rounded(summary_table(results)), paths["scratch_summary.csv"])
     timebins = timebin_table(results, request.params.bin_s)
-    outputs.write_csv(timebins, paths["scratch_timebins.csv"])
+    outputs.write_csv(rounded(timebins), paths["scratch_timebins.csv"])
     record = outputs.provenance(
         "quantify",
         [request.pose_path],
@@ -117,5 +134,7 @@ def write_outputs(results: list[ScratchResult], pose: PoseData, roles: dict[str,
     )
     if request.source_uri:
         record["inputs"][0]["uri"] = request.source_uri
+    if pose := pose_step_record(Path(request.pose_path)):
+        record["pose"] = pose
     outputs.write_json(record, paths["scratch_provenance.json"])
     return paths
