@@ -117,7 +117,7 @@ def families(seeds: int) -> list[Family]:
     out += [Family(f"amplitude {a:g} BL", replace(main, jitter=(1.0,), amplitude_bl=(a, a)),
                    fps, seeds) for fps in (60.0, 120.0) for a in AMPLITUDES_BL]
     only_confounders = replace(main, scratch_share=0.0, jitter=(1.0, 2.0))
-    out += [Family("confounders", only_confounders, fps, 3 * seeds) for fps in (60.0, 120.0)]
+    out += [Family("confounders", only_confounders, fps, 10 * seeds) for fps in (60.0, 120.0)]
     return out
 
 
