@@ -3,8 +3,9 @@
 Real hind-paw tracks of freely moving mice (B-SOiD clip 1, 60 fps; VAME, 25 fps) are the
 background. Scratch bouts of known timing, limb and stroke count are injected with the
 body held still and likelihood dips on the blurred paw, together with whole-body shakes
-and low-likelihood glitches (scratchflow.synthetic). Each scenario is sampled at 30, 60
-and 120 fps and scored with scratchflow.evaluate. Seeded: every run gives the same table.
+and low-likelihood glitches (scratchflow.devtools.synthetic_pose). Each scenario is sampled
+at 30, 60 and 120 fps and scored with scratchflow.quantify.evaluate. Seeded: every run gives
+the same table.
 
     python benchmarks/semisynthetic.py [--shared ../shared/data] [--out benchmarks/out]
 """
@@ -18,10 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from scratchflow.pose_io import PoseData, load_pose, resolve_roles
-from scratchflow.scratch import ScratchParams, detect_scratching
-from scratchflow.synthetic import Scenario, inject
-from scratchflow.tune import Case, evaluate_params
+from scratchflow.devtools.synthetic_pose import Scenario, inject
+from scratchflow.formats import PoseData, load_pose, resolve_roles
+from scratchflow.quantify import ScratchParams, detect_scratching
+from scratchflow.quantify.tune import Case, evaluate_params
 
 BACKGROUNDS = {
     # name: (path below shared/data, fps, scenario scaled to the clip's length)

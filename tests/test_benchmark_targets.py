@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scratchflow.scratch import ScratchParams
+from scratchflow.quantify import ScratchParams
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "semisynthetic.py"
 

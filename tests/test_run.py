@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from scratchflow.cli import main
 from scratchflow.outputs import sha256_file
-from scratchflow.runner import RunLayout, Task, error_reason, run_task
+from scratchflow.run.runner import RunLayout, Task, error_reason, run_task
 
 CROP_ARGS = ["--box-size", "192", "--offset-x", "20"]
 
@@ -56,7 +56,7 @@ def test_a_failing_task_reports_its_error_line_and_leaves_no_ledger(tmp_path):
 @pytest.fixture(scope="module")
 def experiment(tmp_path_factory):
     """Two short rendered raw videos, a video without TXT and a truncated video."""
-    from scratchflow.synthetic_arena import ArenaSettings, render_arena, with_seconds
+    from scratchflow.devtools.synthetic_arena import ArenaSettings, render_arena, with_seconds
 
     folder = tmp_path_factory.mktemp("experiment")
     settings = with_seconds(ArenaSettings(), 3.0, 1)

@@ -1,9 +1,13 @@
-"""`scratchflow run`: a whole experiment on one machine, through the same commands Nextflow runs.
+"""`scratchflow run`: a whole experiment on one machine.
 
-Each task is one `scratchflow <step>` command line, as the Nextflow modules render it, run in
-a subprocess: a crash in one sample cannot take the others down, and what runs here is what
-runs on AWS Batch. Crop and quantify tasks run in parallel up to the CPU count. Pose runs as
-one process over every mouse (the model loads once, and a GPU takes one task at a time).
+Each task is one `scratchflow <step>` command line from ``run.commands``, which the Nextflow
+modules are checked against, run in a subprocess: a crash in one sample cannot take the others
+down. Crop and quantify tasks run in parallel up to the CPU count. Pose runs as one process
+over every mouse (the model loads once, and a GPU takes one task at a time). How the runner's
+commands differ from Nextflow's is listed in ``run.commands``.
+
+A task's outcome comes from the files and records it leaves (crop and pose records, quantify's
+outputs), never from what it prints; its log gives the reason when it fails.
 
 Resuming: after a task succeeds, a ledger entry records its command, its inputs' sha256 and its
 outputs. A rerun skips a task whose entry matches and whose outputs all exist.
@@ -23,8 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scratchflow import outputs
+from scratchflow.clips.files import CLIP_NAME
+from scratchflow.crop import record as crop_record
 from scratchflow.errors import InputError
+from scratchflow.formats import dlc, pose_record
 from scratchflow.metadata import Sample
+from scratchflow.quantify import files as quantify_files
+from scratchflow.run import commands
+from scratchflow.run.commands import CropArgs, PoseArgs, QuantifyArgs, SummariseArgs
+from scratchflow.summarise.files import OUTPUT_NAMES
 
 
 @dataclass(frozen=True)
@@ -54,7 +65,7 @@ class RunLayout:
     root: Path
 
     def step_dir(self, step: str) -> Path:
-        return self.root / ("summary" if step == "summarise" else step)
+        return self.root / commands.STEP_FOLDERS[step]
 
     def log(self, task: Task) -> Path:
         return self.root / "logs" / task.step / f"{task.sample}.log"
@@ -114,13 +125,16 @@ def _ledger_outputs(ledger: Path) -> list[Path]:
     return [Path(p) for p in json.loads(ledger.read_text())["outputs"]]
 
 
-def error_reason(log: Path, code: int) -> str:
-    """The first `error:` line the command printed (with its fix), else the exit status."""
+def error_reason(log: Path, code: int, about: str = "") -> str:
+    """The first `error:` line the command printed (with its fix), else the exit status; with
+    ``about``, the first such line that names it (e.g. one video of several)."""
     lines = log.read_text(errors="replace").splitlines()
     for index, line in enumerate(lines):
-        if line.startswith("error:"):
+        if line.startswith("error:") and about in line:
             fix = lines[index + 1].strip() if index + 1 < len(lines) else ""
             return line[len("error:"):].strip() + (f" ({fix})" if fix.startswith("fix:") else "")
+    if about:
+        return error_reason(log, code)
     return f"exit status {code} (see {log})"
 
 
@@ -149,9 +163,11 @@ def write_failures(outcomes: list[Outcome], path: Path) -> Path:
 @dataclass(frozen=True)
 class RunOptions:
     model: Path
-    crop_args: tuple[str, ...] = ()  # `scratchflow crop` options, e.g. the box geometry
-    pose_args: tuple[str, ...] = ()  # e.g. --batch-size 8 --device cuda
-    quantify_args: tuple[str, ...] = ()  # e.g. --params detector.yaml
+    crop: CropArgs = field(default_factory=CropArgs)
+    pose: PoseArgs = field(default_factory=PoseArgs)
+    quantify: QuantifyArgs = field(default_factory=QuantifyArgs)
+    summarise: SummariseArgs = field(default_factory=SummariseArgs)
+    bodyparts: tuple[str, ...] = ()  # ROLE=NAME, for pose and quantify
     workers: int | None = None
     clips_per_mouse: int = 0  # review clips of this many bouts per mouse (0: none)
 
@@ -177,6 +193,7 @@ def find_raw_samples(source: str, cache: Path) -> tuple[list[Sample], list[Outco
     else:
         raise InputError(source, "not a folder, s3:// prefix or samplesheet .csv",
                          "pass a folder of video + TXT pairs, or a CSV sample,video,metadata")
+    # Downloaded from here on: every sample's files are local paths.
     samples = [Sample(r.name, fetch_input(r.video, cache), fetch_input(r.metadata, cache))
                for r in rows]
     return samples, failed
@@ -205,76 +222,62 @@ def crop_task(raw: Sample, layout: RunLayout, options: RunOptions) -> Task:
     out_dir = layout.step_dir("crop")
 
     def made() -> list[Path]:
-        found = []
-        for sidecar in sorted(out_dir.glob("*.json")):
-            record = json.loads(sidecar.read_text())
-            if record.get("inputs", [{}])[0].get("path") == str(raw.video):
-                found += [sidecar.with_suffix(".mp4"), sidecar]
-        return found
+        return [p for r in crop_record.records_of(out_dir, raw.video) for p in (r.video, r.path)]
 
-    command = [*cli(), "crop", raw.video, "--metadata", raw.metadata, "--out", out_dir,
-               "--overwrite", *options.crop_args]
+    command = [*cli(), *commands.crop(raw.video, raw.metadata, out_dir, options.crop,
+                                      overwrite=True)]
     return Task("crop", raw.name, command, [raw.video, raw.metadata], made)
 
 
 def quantify_task(pose_h5: Path, layout: RunLayout, options: RunOptions) -> Task:
     out_dir = layout.step_dir("quantify")
     stem = pose_h5.stem
-
-    def made() -> list[Path]:
-        return sorted(p for p in out_dir.glob(f"{stem}_scratch_*") if p.is_file())
-
-    command = [*cli(), "quantify", pose_h5, "--out", out_dir, *options.quantify_args]
-    return Task("quantify", stem, command, [pose_h5, pose_h5.with_suffix(".json")], made)
+    command = [*cli(), *commands.quantify(pose_h5, out_dir, options.quantify, options.bodyparts)]
+    return Task("quantify", stem, command, [pose_h5, pose_record.record_path(pose_h5)],
+                lambda: quantify_files.written(out_dir, stem))
 
 
 def run_pose_step(videos: list[Path], layout: RunLayout, options: RunOptions,
                   on_done: Callable[[Outcome], None]) -> list[Outcome]:
-    """One `scratchflow pose` process over every mouse video; it skips up-to-date ones."""
+    """One `scratchflow pose` process over every mouse video; it skips up-to-date ones.
+
+    Each video's outcome is read from its pose record: done when a new record for this video
+    appears; skipped when the record already there names this video with its current sha256
+    and the process leaves it alone; failed otherwise."""
     log = layout.root / "logs" / "pose" / "pose.log"
-    command = [*cli(), "pose", *map(str, videos), "--model", str(options.model), "--out",
-               str(layout.step_dir("pose")), "--overwrite", *options.pose_args]
-    by_stem = {v.stem: v for v in videos}
-    results: dict[str, Outcome] = {}
+    out_dir = layout.step_dir("pose")
+    command = [*cli(), *commands.pose(videos, options.model, out_dir, options.pose,
+                                      options.bodyparts, overwrite=True)]
+    pending = {v: out_dir / f"{v.stem}{dlc.H5_SUFFIX}" for v in videos}
+    before = {v: pose_record.read(pose_record.record_path(h5)) for v, h5 in pending.items()}
+    results: dict[Path, Outcome] = {}
+
+    def settle(video: Path, outcome: Outcome) -> None:
+        results[video] = outcome
+        del pending[video]
+        on_done(outcome)
+
     with _log_file(log, command) as handle:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   text=True)
-        pending_error = None
-        for line in process.stdout:
-            handle.write(line)
-            outcome, pending_error = _pose_line(line, pending_error, by_stem)
-            if outcome and outcome.sample not in results:
-                results[outcome.sample] = outcome
-                on_done(outcome)
+        process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT)
+        code = None
+        while pending and code is None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = process.wait(timeout=1)
+            for video, h5 in list(pending.items()):
+                record = pose_record.read(pose_record.record_path(h5))
+                fresh = record is not None and record != before[video]
+                if fresh and str(record.video) == str(video) and h5.is_file():
+                    settle(video, Outcome("pose", video.stem, True, outputs=[h5, record.path]))
         code = process.wait()
-    if pending_error is not None:
-        stem, reason = pending_error
-        results[stem] = Outcome("pose", stem, False, reason=reason)
-        on_done(results[stem])
-    for stem in sorted(by_stem.keys() - results.keys()):  # e.g. the model failed to load
-        results[stem] = Outcome("pose", stem, False, reason=error_reason(log, code))
-        on_done(results[stem])
-    return [results[stem] for stem in by_stem]
-
-
-def _pose_line(line: str, pending, by_stem):
-    """Turn the pose command's `wrote X.h5`, `up to date X.h5` and `error: VIDEO: problem`
-    lines into outcomes."""
-    line = line.rstrip("\n")
-    for prefix, skipped in (("wrote ", False), ("up to date ", True)):
-        if line.startswith(prefix):
-            h5 = Path(line[len(prefix):])
-            return Outcome("pose", h5.stem, True, skipped, [h5, h5.with_suffix(".json")]), None
-    if pending is not None:  # the line after an error may hold its fix
-        stem, reason = pending
-        fix = f" ({line.strip()})" if line.strip().startswith("fix:") else ""
-        return Outcome("pose", stem, False, reason=reason + fix), None
-    if line.startswith("error: "):
-        path, _, problem = line[len("error: "):].partition(": ")
-        stem = Path(path).stem
-        if stem in by_stem:
-            return None, (stem, problem)
-    return None, None
+    for video, h5 in list(pending.items()):
+        record = before[video]
+        if (record is not None and str(record.video) == str(video) and h5.is_file()
+                and record.video_sha256 == outputs.sha256_file(video)):
+            settle(video, Outcome("pose", video.stem, True, True, [h5, record.path]))
+        else:
+            settle(video, Outcome("pose", video.stem, False,
+                                  reason=error_reason(log, code, about=video.name)))
+    return [results[v] for v in videos]
 
 
 # progress(label, total) -> a context manager whose update(n) marks n more tasks done
@@ -292,10 +295,11 @@ def run_experiment(source: str, out: Path, options: RunOptions,
 
     crops = _stage(progress, "crop", [crop_task(r, layout, options) for r in raw], layout,
                    options.workers)
-    videos = [p for o in crops if o.ok for p in o.outputs if p.suffix == ".mp4"]
+    videos = [p for o in crops if o.ok for p in o.outputs
+              if p.suffix == crop_record.VIDEO_SUFFIX]
     with progress("pose", len(videos)) as bar:
         poses = run_pose_step(videos, layout, options, lambda _: bar.update(1)) if videos else []
-    tables = [p for o in poses if o.ok for p in o.outputs if p.suffix == ".h5"]
+    tables = [p for o in poses if o.ok for p in o.outputs if p.suffix == dlc.H5_SUFFIX]
     quantified = _stage(progress, "quantify", [quantify_task(h, layout, options) for h in tables],
                         layout, options.workers)
     outcomes += crops + poses + quantified
@@ -303,7 +307,7 @@ def run_experiment(source: str, out: Path, options: RunOptions,
         clips = clips_task(layout, options.clips_per_mouse)
         outcomes += _stage(progress, "clips", [clips], layout, 1)
     failures = write_failures(outcomes, layout.root / "logs" / "failures.csv")
-    summary = summarise_task(layout, failures)
+    summary = summarise_task(layout, failures, options.summarise)
     outcomes += _stage(progress, "summarise", [summary], layout, 1)
     return outcomes
 
@@ -318,23 +322,26 @@ def clips_task(layout: RunLayout, per_mouse: int) -> Task:
     """Review clips of up to ``per_mouse`` bouts per mouse, for the report to link."""
     out_dir = layout.step_dir("clips")
     folders = [layout.step_dir(step) for step in ("crop", "pose", "quantify")]
-    command = [*cli(), "clips", *folders, "--out", out_dir, "--sample", per_mouse, "--overwrite"]
+    command = [*cli(), *commands.clips(folders, out_dir, per_mouse, overwrite=True)]
     inputs = sorted(p for folder in folders for p in folder.glob("*") if p.is_file())
-    # Mice without bouts give no clips; the folder then stands for the (empty) result.
-    return Task("clips", "experiment", command, inputs,
-                lambda: sorted(out_dir.glob("*.mp4")) or [out_dir])
+
+    def made() -> list[Path]:
+        # Mice without bouts give no clips; the folder then stands for the (empty) result.
+        return sorted(p for p in out_dir.iterdir() if CLIP_NAME.search(p.name)) or [out_dir]
+
+    return Task("clips", "experiment", command, inputs, made)
 
 
-def summarise_task(layout: RunLayout, failures: Path) -> Task:
+def summarise_task(layout: RunLayout, failures: Path, args: SummariseArgs) -> Task:
     out_dir = layout.step_dir("summarise")
-    names = ("experiment_summary.csv", "group_statistics.csv", "report.html")
+    names = [OUTPUT_NAMES[k] for k in ("summary", "statistics", "report")]
     folders = [layout.step_dir(step) for step in ("crop", "quantify", "clips")]
 
     def made() -> list[Path]:
         return [out_dir / n for n in names if (out_dir / n).is_file()]
 
-    command = [*cli(), "summarise", *[f for f in folders if f.is_dir()], "--out", out_dir,
-               "--failures", failures, "--link-dir", "../quantify"]
-    inputs = sorted(p for folder in folders if folder.is_dir() for p in folder.iterdir()
-                    if p.is_file()) + [failures]
+    present = [f for f in folders if f.is_dir()]
+    command = [*cli(), *commands.summarise(present, out_dir, args, failures)]
+    inputs = sorted(p for folder in present for p in folder.iterdir() if p.is_file())
+    inputs += [failures] + ([args.groups] if args.groups else [])
     return Task("summarise", "experiment", command, inputs, made)

@@ -1,9 +1,10 @@
 """Synthetic raw videos: two enclosures, a real QR code beside each, mouse-like shapes moving.
 
-Used by the tests and benchmarks (and later by the demo renderer) so that the crop step can be
-exercised end to end without lab footage. Each QR code sits to the LEFT of its enclosure, top
-edges aligned, so the default rig geometry is: anchor the box on the code's top-right corner,
-offset by the gap, box extending down and to the right (``SyntheticVideo.geometry_options``).
+Used by the tests, the benchmarks and the demo's arena renderer (``synthetic_arena``), so
+that the crop step can be exercised end to end without lab footage. Each QR code sits to the
+LEFT of its enclosure, top edges aligned, so the default rig geometry is: anchor the box on
+the code's top-right corner, offset by the gap, box extending down and to the right
+(``SyntheticVideo.geometry_options``).
 """
 
 from __future__ import annotations
@@ -168,7 +169,7 @@ def render_frames(rig: SyntheticRig) -> tuple[Iterator[np.ndarray], dict, dict]:
 
 
 def write_metadata(path: str | Path, fields: dict[str, str]) -> Path:
-    lines = ["# synthetic recording made by scratchflow.synthetic_video"]
+    lines = ["# synthetic recording made by scratchflow.devtools.synthetic_video"]
     lines += [f"{key}: {value}" for key, value in fields.items()]
     Path(path).write_text("\n".join(lines) + "\n")
     return Path(path)

@@ -12,12 +12,14 @@ Everything is drawn from one seeded generator: the same seed gives the same data
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from scratchflow.pose_io import PoseData
+from scratchflow.formats import PoseData, dlc
 
+SCORER = "scratchflow_synthetic"  # the scorer level of the DeepLabCut tables written here
 SKELETON = ("nose", "tail_base", "fore_paw_left", "fore_paw_right", "hind_paw_left",
             "hind_paw_right")
 # Keypoint positions in body lengths, body frame (x forward, y to the animal's right).
@@ -271,11 +273,6 @@ def _bounce(path: np.ndarray, size: float) -> np.ndarray:
     return np.where(folded > size, 2 * size - folded, folded) - size / 2
 
 
-def to_dlc_table(pose: PoseData, scorer: str = "scratchflow_synthetic") -> pd.DataFrame:
-    """A single-animal DeepLabCut-layout table (scorer, bodyparts, coords) of individual 0."""
-    columns = pd.MultiIndex.from_product(
-        [[scorer], list(pose.keypoints), ["x", "y", "likelihood"]],
-        names=["scorer", "bodyparts", "coords"],
-    )
-    values = np.concatenate([pose.position[:, 0], pose.likelihood[:, 0, :, None]], axis=-1)
-    return pd.DataFrame(values.reshape(pose.n_frames, -1), columns=columns)
+def write_dlc(pose: PoseData, path: str | Path) -> Path:
+    """``pose`` as a DeepLabCut ``.h5``, as the pose step would write it."""
+    return dlc.write(dlc.pose_table(pose, SCORER), path)

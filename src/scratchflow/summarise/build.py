@@ -8,10 +8,10 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from scratchflow.report import figures
-from scratchflow.report.collect import CLIP_NAME
-from scratchflow.report.experiment import Experiment
-from scratchflow.report.page import ReportData, mice
+from scratchflow.clips.files import CLIP_NAME
+from scratchflow.summarise import figures
+from scratchflow.summarise.experiment import Experiment
+from scratchflow.summarise.page import ReportData, mice
 
 CSV_LINKS = {"summary": "summary", "bouts": "bouts", "strokes": "strokes",
              "timebins": "time bins"}

@@ -22,8 +22,8 @@ import pandas as pd
 from scipy import ndimage, signal
 
 from scratchflow.errors import InputError
-from scratchflow.pose_io import PoseData
-from scratchflow.scratch.params import ScratchParams
+from scratchflow.formats import PoseData
+from scratchflow.quantify.params import ScratchParams
 
 REQUIRED_ROLES = ("nose", "tail_base", "hind_left", "hind_right")
 BOUT_COLUMNS = [

@@ -38,18 +38,26 @@ class Scores:
         return asdict(self)
 
 
-def read_annotations(path: str | Path) -> pd.DataFrame:
-    """Read a ``start_s,end_s[,limb][,n_strokes]`` CSV, checking every row."""
+ANNOTATION_COLUMNS = ("start_s", "end_s")
+# An experiment's truth (``scratchflow run --truth``) names each bout's mouse by the raw
+# video's stem and the position in it.
+MOUSE_KEYS = ("video", "position")
+
+
+def read_annotations(path: str | Path, keys: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read a ``[video,position,]start_s,end_s[,limb][,n_strokes]`` CSV, checking every row;
+    ``keys`` are columns it must also have (``MOUSE_KEYS`` for a whole experiment)."""
     try:
         table = pd.read_csv(path)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise InputError(path, f"cannot read annotations: {err}", None) from err
-    missing = {"start_s", "end_s"} - set(table.columns)
+    missing = set(keys + ANNOTATION_COLUMNS) - set(table.columns)
     if missing:
         raise InputError(
             path,
             f"annotation columns are {list(table.columns)}; missing {sorted(missing)}",
-            "use a CSV with columns start_s,end_s and optionally limb,n_strokes",
+            f"use a CSV with columns {','.join(keys + ANNOTATION_COLUMNS)} and optionally "
+            "limb,n_strokes",
         )
     times = table[["start_s", "end_s"]].apply(pd.to_numeric, errors="coerce")
     bad = times.isna().any(axis=1) | (times["end_s"] <= times["start_s"])

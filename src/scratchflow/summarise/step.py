@@ -11,19 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scratchflow import outputs
-from scratchflow.report.build import preview_list, report_data
-from scratchflow.report.collect import collect_run
-from scratchflow.report.experiment import load_experiment, read_failures, read_groups
-from scratchflow.report.page import render_page
-from scratchflow.report.stats import group_statistics
+from scratchflow.summarise.build import preview_list, report_data
+from scratchflow.summarise.collect import collect_run
+from scratchflow.summarise.experiment import load_experiment, read_failures, read_groups
+from scratchflow.summarise.files import OUTPUT_NAMES
+from scratchflow.summarise.page import render_page
+from scratchflow.summarise.stats import group_statistics
 
-OUTPUT_NAMES = {
-    "summary": "experiment_summary.csv",
-    "timebins": "experiment_timebins.csv",
-    "statistics": "group_statistics.csv",
-    "report": "report.html",
-    "provenance": "summary_provenance.json",
-}
 REPORT_PACKAGES = ("matplotlib",)
 
 

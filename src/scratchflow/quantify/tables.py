@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scratchflow.scratch.detect import ScratchResult
+from scratchflow.quantify.detect import ScratchResult
 
 
 def summary_table(results: list[ScratchResult]) -> pd.DataFrame:

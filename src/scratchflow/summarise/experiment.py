@@ -7,21 +7,20 @@ its row with the reason, so that a missing mouse is visible rather than silently
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from scratchflow.crop import record as crop_record
+from scratchflow.crop.naming import parse_stem
 from scratchflow.errors import InputError
-from scratchflow.report.collect import RunFiles, SampleFiles
-from scratchflow.report.tables import (
-    BOUT_COLUMNS,
-    TIMEBIN_COLUMNS,
+from scratchflow.quantify.files import COLUMNS, SUFFIXES
+from scratchflow.summarise.collect import RunFiles, SampleFiles
+from scratchflow.summarise.tables import (
     read_bouts,
     read_csv,
-    read_json,
     read_provenance,
     read_sample_list,
     read_summary,
@@ -33,11 +32,6 @@ COUNT_COLUMNS = {"n_bouts", "n_strokes", "bouts_left", "strokes_left", "bouts_ri
                  "strokes_right"}
 NO_OUTPUT = "no quantify output found"
 UNGROUPED = "ungrouped"
-# The crop step names each mouse {date}_{HH-MM-SS}_{camera}_{position}[_{mouse}] (docs/crop.md);
-# without its sidecar the name still gives these fields.
-CROP_NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})_(?P<time>\d{2}-\d{2}-\d{2})_"
-                       r"(?P<camera>[A-Za-z0-9.-]+)_(?P<position>[A-Za-z0-9.-]+)"
-                       r"(?:_(?P<mouse>[A-Za-z0-9.-]+))?$")
 
 
 @dataclass
@@ -95,30 +89,10 @@ def read_expected(paths: list[Path]) -> dict[str, str]:
 
 
 def sample_metadata(files: SampleFiles) -> dict[str, str]:
-    """Metadata from the crop sidecar, else from the crop step's naming, else nothing."""
+    """Metadata from the crop record, else from the crop step's naming, else nothing."""
     if files.sidecar is not None:
-        return sidecar_metadata(files.sidecar)
-    match = CROP_NAME.match(files.sample)
-    if match is None:
-        return {}
-    fields = {k: v for k, v in match.groupdict().items() if v}
-    fields["time"] = fields["time"].replace("-", ":")
-    return fields
-
-
-def sidecar_metadata(path: Path) -> dict[str, str]:
-    fix = "re-run `scratchflow crop` for this video, or remove the damaged sidecar"
-    record = read_json(path, fix)
-    meta, mouse = record.get("metadata"), record.get("mouse") or {}
-    if not isinstance(meta, dict) or not isinstance(mouse, dict):
-        raise InputError(path, "crop sidecar without 'metadata' and 'mouse' objects", fix)
-    fields = {key: meta.get(key) for key in ("experiment", "date", "time", "camera")}
-    fields.update(position=record.get("position"), **{k: mouse.get(k) for k in
-                                                      ("mouse", "treatment", "group")})
-    inputs = record.get("inputs") or [{}]
-    if isinstance(inputs[0], dict) and inputs[0].get("path"):
-        fields["video"] = Path(inputs[0]["path"]).stem
-    return {k: str(v) for k, v in fields.items() if v not in (None, "")}
+        return crop_record.read(files.sidecar).fields()
+    return parse_stem(files.sample)
 
 
 def assign_group(row: dict, groups: Groups | None) -> tuple[str, str]:
@@ -138,7 +112,7 @@ def load_experiment(run: RunFiles, failures: dict[str, str] | None = None,
     expected = read_expected(run.expected)
     names = sorted(set(run.samples) | set(expected) | set(failures))
     if not names:
-        raise InputError(None, "no quantify outputs (*_scratch_summary.csv), expected samples "
+        raise InputError(None, f"no quantify outputs (*{SUFFIXES['summary']}), expected samples "
                          "or crop sidecars found", "point summarise at the folder(s) holding "
                          "the results of `scratchflow quantify` (searched recursively)")
     files = {name: run.samples.get(name, SampleFiles(name)) for name in names}
@@ -167,8 +141,8 @@ def finish(experiment: Experiment, rows: list[dict], bouts: list[pd.DataFrame],
     """The summary table, then the bouts and bins with each mouse's group."""
     experiment.summary = summary_frame(rows, groups, experiment)
     group_of = experiment.summary.set_index(["sample", "individual"])["group"]
-    experiment.bouts = with_groups(bouts, group_of, BOUT_COLUMNS)
-    experiment.timebins = with_groups(bins, group_of, TIMEBIN_COLUMNS)
+    experiment.bouts = with_groups(bouts, group_of, COLUMNS["bouts"])
+    experiment.timebins = with_groups(bins, group_of, COLUMNS["timebins"])
     experiment.bin_s = shared_bin_s(experiment.provenance)
     return experiment
 
@@ -177,7 +151,7 @@ def load_sample(files: SampleFiles, base: dict, experiment: Experiment):
     """Rows of one mouse with quantify output; every quantify file but strokes must be there."""
     missing = [k for k in ("bouts", "timebins", "provenance") if k not in files.quantify]
     if missing:
-        names = ", ".join(f"{files.sample}_scratch_{k}" for k in missing)
+        names = ", ".join(f"{files.sample}{SUFFIXES[k]}" for k in missing)
         raise InputError(files.quantify["summary"], f"found without {names} beside it",
                          "copy all five files `scratchflow quantify` wrote for this mouse")
     paths = files.quantify

@@ -12,16 +12,10 @@ from pathlib import Path
 import pandas as pd
 
 from scratchflow.errors import InputError
+from scratchflow.quantify.files import COLUMNS, STEP
 
 RERUN_QUANTIFY = "re-run `scratchflow quantify` for this mouse (the file is incomplete or foreign)"
 
-# Columns of `scratchflow quantify` outputs that the summary reads.
-SUMMARY_COLUMNS = ("individual", "duration_s", "n_bouts", "n_strokes", "scratching_s")
-BOUT_COLUMNS = ("individual", "bout_id", "start_frame", "end_frame", "start_s", "end_s",
-                "limb", "n_strokes")
-TIMEBIN_COLUMNS = ("individual", "bin_start_s", "bin_end_s", "n_bouts", "n_strokes",
-                   "scratching_s")
-STROKE_COLUMNS = ("individual", "bout_id", "frame")
 TEXT_COLUMNS = ("individual", "sample", "mouse", "group", "video", "step", "reason")
 
 
@@ -60,20 +54,20 @@ def read_numeric_csv(path: Path, required: tuple[str, ...], numeric: tuple[str, 
 
 
 def read_summary(path: Path) -> pd.DataFrame:
-    return read_numeric_csv(path, SUMMARY_COLUMNS, SUMMARY_COLUMNS[1:], RERUN_QUANTIFY)
+    return read_numeric_csv(path, COLUMNS["summary"], COLUMNS["summary"][1:], RERUN_QUANTIFY)
 
 
 def read_bouts(path: Path) -> pd.DataFrame:
-    return read_numeric_csv(path, BOUT_COLUMNS, ("bout_id", "start_frame", "end_frame",
+    return read_numeric_csv(path, COLUMNS["bouts"], ("bout_id", "start_frame", "end_frame",
                                                  "start_s", "end_s", "n_strokes"), RERUN_QUANTIFY)
 
 
 def read_timebins(path: Path) -> pd.DataFrame:
-    return read_numeric_csv(path, TIMEBIN_COLUMNS, TIMEBIN_COLUMNS[1:], RERUN_QUANTIFY)
+    return read_numeric_csv(path, COLUMNS["timebins"], COLUMNS["timebins"][1:], RERUN_QUANTIFY)
 
 
 def read_strokes(path: Path) -> pd.DataFrame:
-    return read_numeric_csv(path, STROKE_COLUMNS, ("bout_id", "frame"), RERUN_QUANTIFY)
+    return read_numeric_csv(path, COLUMNS["strokes"], ("bout_id", "frame"), RERUN_QUANTIFY)
 
 
 def read_json(path: Path, fix: str) -> dict:
@@ -90,7 +84,7 @@ def read_provenance(path: Path) -> dict:
     record = read_json(path, RERUN_QUANTIFY)
     parameters = record.get("parameters")
     bin_s = parameters.get("bin_s") if isinstance(parameters, dict) else None
-    if record.get("step") != "quantify" or not isinstance(bin_s, int | float) or bin_s <= 0:
+    if record.get("step") != STEP or not isinstance(bin_s, int | float) or bin_s <= 0:
         raise InputError(path, "not a quantify provenance record (needs \"step\": \"quantify\" "
                          "and parameters.bin_s > 0)", RERUN_QUANTIFY)
     return record

@@ -17,9 +17,9 @@ from pathlib import Path
 from unittest import mock
 
 import numpy as np
-import pandas as pd
 import yaml
 
+from scratchflow.formats import dlc
 from scratchflow.pose.project import MODEL_FOLDERS, PYTORCH, TENSORFLOW, pick_snapshot
 
 INFERENCE_FILES = ("train/pytorch_config.yaml", "test/pose_cfg.yaml")
@@ -73,13 +73,10 @@ def write_labels(config_path: Path, video_name: str, images: list[np.ndarray],
     names = [f"img{index:06d}.png" for index in frame_ids]
     for name, image in zip(names, images, strict=True):
         cv2.imwrite(str(folder / name), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-    columns = pd.MultiIndex.from_product([[config["scorer"]], config["bodyparts"], ["x", "y"]],
-                                         names=["scorer", "bodyparts", "coords"])
-    index = pd.MultiIndex.from_tuples([("labeled-data", video_name, n) for n in names])
-    table = pd.DataFrame(keypoints.reshape(len(names), -1), index=index, columns=columns)
-    path = folder / f"CollectedData_{config['scorer']}.h5"
-    table.to_hdf(path, key="keypoints", mode="w")
-    table.to_csv(path.with_suffix(".csv"))
+    table = dlc.labelled_table(keypoints, config["scorer"], config["bodyparts"],
+                               [("labeled-data", video_name, n) for n in names])
+    path = dlc.write(table, folder / f"CollectedData_{config['scorer']}.h5", dlc.LABELS_KEY,
+                     csv=True, format="fixed")
     config["video_sets"][str(folder.parent.parent / "videos" / f"{video_name}.mp4")] = {
         "crop": f"0, {images[0].shape[1]}, 0, {images[0].shape[0]}"}
     Path(config_path).write_text(yaml.safe_dump(config, sort_keys=False))

@@ -8,7 +8,6 @@ Clips are written under a temporary name and renamed once their frame count is c
 
 from __future__ import annotations
 
-import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,14 +17,17 @@ import numpy as np
 import pandas as pd
 
 from scratchflow import outputs
+from scratchflow.clips.files import clip_name
+from scratchflow.clips.overlay import BoutOverlay, draw
+from scratchflow.crop import record as crop_record
 from scratchflow.errors import InputError
 from scratchflow.ffmpeg import VideoInfo, probe, write_video
+from scratchflow.file_index import FileIndex
+from scratchflow.formats import dlc, load_pose, resolve_roles
 from scratchflow.metadata import VIDEO_SUFFIXES
-from scratchflow.pose_io import load_pose, resolve_roles
 from scratchflow.progress import Report
-from scratchflow.report.collect import QUANTIFY_SUFFIXES, FileIndex
-from scratchflow.report.overlay import BoutOverlay, draw
-from scratchflow.report.tables import read_bouts, read_json, read_strokes
+from scratchflow.quantify import files as quantify_files
+from scratchflow.summarise.tables import read_bouts, read_json, read_strokes
 
 # Browsers play H.264 yuv420p with the index up front (faststart); pad to even sizes, which
 # 4:2:0 needs. veryfast: clips are short, and a person watches them, not a pose model.
@@ -67,13 +69,15 @@ def opencv():
 def find_jobs(sources: list[Path]) -> list[ClipJob]:
     """One job per ``<sample>_scratch_bouts.csv`` among the files and folders given."""
     index = FileIndex(sources)
-    bouts = index.by_suffix(QUANTIFY_SUFFIXES["bouts"])
+    bouts = index.by_suffix(quantify_files.SUFFIXES["bouts"])
     if not bouts:
-        raise InputError(None, "no *_scratch_bouts.csv among the files and folders given",
+        raise InputError(None, f"no *{quantify_files.SUFFIXES['bouts']} among the files and "
+                         "folders given",
                          "give the quantify results with the per-mouse videos and pose files")
-    return [ClipJob(sample, path, find_video(index, sample), index.one(f"{sample}.h5"),
-                    index.one(f"{sample}{QUANTIFY_SUFFIXES['strokes']}"),
-                    index.one(f"{sample}{QUANTIFY_SUFFIXES['provenance']}"))
+    return [ClipJob(sample, path, find_video(index, sample),
+                    index.one(f"{sample}{dlc.H5_SUFFIX}"),
+                    index.one(f"{sample}{quantify_files.SUFFIXES['strokes']}"),
+                    index.one(f"{sample}{quantify_files.SUFFIXES['provenance']}"))
             for sample, path in bouts.items()]
 
 
@@ -98,12 +102,6 @@ def choose_bouts(bouts: pd.DataFrame, per_mouse: int | None, seed: int,
     return bouts.iloc[np.sort(rng.choice(len(bouts), size=per_mouse, replace=False))]
 
 
-def clip_name(sample: str, individual: str | None, bout_id: int, start_s: float) -> str:
-    """``<sample>[_<individual>]_bout003_t0012.4s.mp4``: sorts by mouse, then bout."""
-    who = f"_{re.sub(r'[^A-Za-z0-9.-]+', '-', individual)}" if individual else ""
-    return f"{sample}{who}_bout{bout_id:03d}_t{start_s:06.1f}s.mp4"
-
-
 def hind_paws(job: ClipJob, frames: int) -> dict[str, dict[str, np.ndarray]]:
     """``individual -> {"left", "right"} -> (frames, 2)`` from the pose file, with the body
     parts the quantify step used (its provenance), else the default names."""
@@ -126,7 +124,7 @@ def clip_sample(job: ClipJob, options: ClipOptions, report: Report) -> list[Path
         if path is None:
             raise InputError(job.bouts, f"no {what} for {job.sample} among the sources",
                              f"also give the folder holding {job.sample}"
-                             f"{'.mp4' if what == 'video' else '.h5'}")
+                             f"{crop_record.VIDEO_SUFFIX if what == 'video' else dlc.H5_SUFFIX}")
     bouts = choose_bouts(read_bouts(job.bouts), options.per_mouse, options.seed, job.sample)
     if bouts.empty:
         report(f"{job.sample}: no bouts, no clips")

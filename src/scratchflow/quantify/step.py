@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -10,13 +9,11 @@ import pandas as pd
 
 from scratchflow import outputs, storage
 from scratchflow.errors import InputError
-from scratchflow.pose_io import PoseData, load_pose, resolve_roles
-from scratchflow.scratch.detect import REQUIRED_ROLES, ScratchResult, detect_scratching
-from scratchflow.scratch.params import ScratchParams
-from scratchflow.scratch.tables import summary_table, timebin_table
-
-OUTPUT_SUFFIXES = ("scratch_bouts.csv", "scratch_strokes.csv", "scratch_summary.csv",
-                   "scratch_timebins.csv", "scratch_provenance.json")
+from scratchflow.formats import PoseData, load_pose, pose_record, resolve_roles
+from scratchflow.quantify import files
+from scratchflow.quantify.detect import REQUIRED_ROLES, ScratchResult, detect_scratching
+from scratchflow.quantify.params import ScratchParams
+from scratchflow.quantify.tables import summary_table, timebin_table
 
 
 @dataclass(frozen=True)
@@ -31,42 +28,16 @@ class QuantifyRequest:
 
 
 def fetch_pose(source: str, cache_dir: Path) -> Path:
-    """A local path for a pose file; an s3:// one is fetched, with its <stem>.json sidecar."""
+    """A local path for a pose file; an s3:// one is fetched, with its pose record."""
     if not storage.is_s3(source):
         return Path(source)
     local = storage.fetch_input(source, cache_dir)
     bucket, key = storage.parse_s3(source)
-    sidecar = storage.s3_uri(bucket, str(PurePosixPath(key).with_suffix(".json")))
+    sidecar = storage.s3_uri(bucket, str(pose_record.record_path(PurePosixPath(key))))
     if storage.fetch_input(sidecar, cache_dir, missing_ok=True) is None:
-        local.with_suffix(".json").unlink(missing_ok=True)  # cached before, deleted from S3 since
+        # cached before, deleted from S3 since
+        pose_record.record_path(local).unlink(missing_ok=True)
     return local
-
-
-def recorded_fps(pose_path: Path) -> float | None:
-    """The frame rate in the pose file's JSON sidecar (``<stem>.json``), if there is one."""
-    sidecar = pose_path.with_suffix(".json")
-    if not sidecar.is_file():
-        return None
-    try:
-        value = json.loads(sidecar.read_text()).get("fps")
-    except (json.JSONDecodeError, AttributeError) as err:
-        raise InputError(sidecar, f"sidecar is not a JSON object: {err}", None) from err
-    return None if value is None else float(value)
-
-
-def resolve_fps(pose_path: Path, given: float | None) -> float:
-    recorded = recorded_fps(pose_path)
-    if given is not None and recorded is not None and abs(given - recorded) > 1e-6 * recorded:
-        raise InputError(
-            pose_path,
-            f"--fps {given:g} disagrees with the {recorded:g} fps recorded in "
-            f"{pose_path.with_suffix('.json').name}",
-            "drop --fps or correct the sidecar",
-        )
-    fps = given if given is not None else recorded
-    if fps is None:
-        raise InputError(pose_path, "frame rate unknown", "pass --fps (e.g. --fps 120)")
-    return fps
 
 
 def select_individuals(pose: PoseData, name: str | None) -> list[int]:
@@ -85,7 +56,7 @@ def quantify_file(request: QuantifyRequest) -> dict[str, Path]:
     """Run detection on every selected individual and write the five outputs atomically."""
     pose_path = Path(request.pose_path)
     pose = load_pose(pose_path)  # first: a wrong or broken file is the more basic problem
-    pose = pose.with_fps(resolve_fps(pose_path, request.fps))
+    pose = pose.with_fps(pose_record.resolve_fps(pose_path, request.fps))
     roles = resolve_roles(pose, request.bodyparts, required=REQUIRED_ROLES)
     results = [
         detect_scratching(pose, roles, request.params, i)
@@ -96,15 +67,13 @@ def quantify_file(request: QuantifyRequest) -> dict[str, Path]:
 
 def write_outputs(results: list[ScratchResult], pose: PoseData, roles: dict[str, int],
                   request: QuantifyRequest) -> dict[str, Path]:
-    stem = Path(request.pose_path).stem
-    paths = {s: Path(request.out_dir) / f"{stem}_{s}" for s in OUTPUT_SUFFIXES}
-    outputs.write_csv(pd.concat([r.bouts for r in results]), paths["scratch_bouts.csv"])
-    outputs.write_csv(pd.concat([r.strokes for r in results]), paths["scratch_strokes.csv"])
-    outputs.write_csv(summary_table(results), paths["scratch_summary.csv"])
-    timebins = timebin_table(results, request.params.bin_s)
-    outputs.write_csv(timebins, paths["scratch_timebins.csv"])
+    paths = files.paths(request.out_dir, Path(request.pose_path).stem)
+    outputs.write_csv(pd.concat([r.bouts for r in results]), paths["bouts"])
+    outputs.write_csv(pd.concat([r.strokes for r in results]), paths["strokes"])
+    outputs.write_csv(summary_table(results), paths["summary"])
+    outputs.write_csv(timebin_table(results, request.params.bin_s), paths["timebins"])
     record = outputs.provenance(
-        "quantify",
+        files.STEP,
         [request.pose_path],
         request.params.to_dict(),
         fps=pose.fps,
@@ -116,5 +85,5 @@ def write_outputs(results: list[ScratchResult], pose: PoseData, roles: dict[str,
     )
     if request.source_uri:
         record["inputs"][0]["uri"] = request.source_uri
-    outputs.write_json(record, paths["scratch_provenance.json"])
+    outputs.write_json(record, paths["provenance"])
     return paths

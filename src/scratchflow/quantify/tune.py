@@ -17,9 +17,9 @@ import pandas as pd
 import yaml
 
 from scratchflow.errors import InputError
-from scratchflow.evaluate import read_annotations, score
-from scratchflow.pose_io import PoseData, load_pose, resolve_roles
-from scratchflow.scratch import REQUIRED_ROLES, ScratchParams, detect_scratching, resolve_fps
+from scratchflow.formats import PoseData, load_pose, pose_record, resolve_roles
+from scratchflow.quantify import REQUIRED_ROLES, ScratchParams, detect_scratching
+from scratchflow.quantify.evaluate import read_annotations, score
 
 DEFAULT_SPACE: dict[str, list] = {
     "min_prominence_bl": [0.02, 0.03, 0.04, 0.06, 0.08],
@@ -54,7 +54,8 @@ def read_manifest(path: str | Path, bodyparts: dict[str, str] | None = None) -> 
     for row in table.itertuples():
         pose_path = path.parent / row.pose
         fps = getattr(row, "fps", None)
-        pose = load_pose(pose_path, resolve_fps(pose_path, None if pd.isna(fps) else fps))
+        fps = pose_record.resolve_fps(pose_path, None if pd.isna(fps) else fps)
+        pose = load_pose(pose_path, fps)
         roles = resolve_roles(pose, bodyparts, REQUIRED_ROLES)
         cases.append(Case(pose, roles, read_annotations(path.parent / row.annotations)))
     return cases

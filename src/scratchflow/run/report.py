@@ -3,14 +3,16 @@ for a synthetic experiment, how the calls compare with the known truth."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-from scratchflow.evaluate import score
-from scratchflow.runner import Outcome, RunLayout
+from scratchflow.crop import record as crop_record
+from scratchflow.quantify import files as quantify_files
+from scratchflow.quantify.evaluate import MOUSE_KEYS, read_annotations, score
+from scratchflow.run.runner import Outcome, RunLayout
+from scratchflow.summarise.files import OUTPUT_NAMES
 
 
 def mouse_rows(outcomes: list[Outcome], layout: RunLayout) -> pd.DataFrame:
@@ -20,7 +22,7 @@ def mouse_rows(outcomes: list[Outcome], layout: RunLayout) -> pd.DataFrame:
         if outcome.step in ("clips", "summarise"):  # experiment-wide tasks
             continue
         if outcome.step == "crop" and outcome.ok:
-            for video in (p for p in outcome.outputs if p.suffix == ".mp4"):
+            for video in (p for p in outcome.outputs if p.suffix == crop_record.VIDEO_SUFFIX):
                 rows.setdefault(video.stem, {"sample": video.stem, "status": "ok", "reason": ""})
             continue
         row = rows.setdefault(outcome.sample, {"sample": outcome.sample, "status": "ok",
@@ -35,7 +37,7 @@ def mouse_rows(outcomes: list[Outcome], layout: RunLayout) -> pd.DataFrame:
 
 
 def _counts(layout: RunLayout, sample: str) -> dict:
-    path = layout.step_dir("quantify") / f"{sample}_scratch_summary.csv"
+    path = quantify_files.paths(layout.step_dir("quantify"), sample)["summary"]
     if not path.is_file():
         return {}
     summary = pd.read_csv(path)
@@ -44,16 +46,16 @@ def _counts(layout: RunLayout, sample: str) -> dict:
 
 
 def truth_pairs(layout: RunLayout, truth: pd.DataFrame) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
-    """(called bouts, true bouts) per cropped mouse, matched through the crop sidecar's raw
+    """(called bouts, true bouts) per cropped mouse, matched through the crop record's raw
     video stem and position."""
     pairs = []
-    for sidecar in sorted(layout.step_dir("crop").glob("*.json")):
-        record = json.loads(sidecar.read_text())
-        raw = Path(record["inputs"][0]["path"]).stem
-        bouts = layout.step_dir("quantify") / f"{sidecar.stem}_scratch_bouts.csv"
+    for path in sorted(layout.step_dir("crop").glob(f"*{crop_record.RECORD_SUFFIX}")):
+        record = crop_record.read(path)
+        bouts = quantify_files.paths(layout.step_dir("quantify"), record.sample)["bouts"]
         if not bouts.is_file():
             continue
-        mine = truth[(truth["video"] == raw) & (truth["position"] == record["position"])]
+        mine = truth[(truth["video"] == record.raw_video.stem)
+                     & (truth["position"] == record.position)]
         pairs.append((pd.read_csv(bouts), mine.reset_index(drop=True)))
     return pairs
 
@@ -71,13 +73,13 @@ def print_run_report(outcomes: list[Outcome], out: Path, truth_path: Path | None
     for row in table[table["status"] != "ok"].itertuples():
         echo(f"{row.sample}: {row.status}: {row.reason}")
     echo("")
-    echo(f"per-mouse CSVs: {layout.step_dir('quantify')}/<mouse>_scratch_*.csv")
-    for name in ("experiment_summary.csv", "report.html"):
+    echo(f"per-mouse CSVs: {layout.step_dir('quantify')}/<mouse>{quantify_files.ALL}.csv")
+    for name in (OUTPUT_NAMES["summary"], OUTPUT_NAMES["report"]):
         path = layout.step_dir("summarise") / name
         echo(f"{name}: {path}" + ("" if path.is_file() else " (not written: see logs/)"))
     echo(f"logs: {layout.root / 'logs'} ({skipped} task(s) skipped as up to date)")
     if truth_path is not None:
-        scores = score(truth_pairs(layout, pd.read_csv(truth_path)))
+        scores = score(truth_pairs(layout, read_annotations(truth_path, MOUSE_KEYS)))
         echo(f"against the known truth ({truth_path}): {scores.n_matched} of {scores.n_true} "
              f"bouts found, {scores.n_pred} called; bout F1 {scores.bout_f1:.3f}, "
              f"time F1 {scores.time_f1:.3f}, limb accuracy {scores.limb_accuracy:.2f}, "
