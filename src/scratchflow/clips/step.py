@@ -67,7 +67,7 @@ def opencv():
 
 
 def find_jobs(sources: list[Path]) -> list[ClipJob]:
-    """One job per ``<sample>_scratch_bouts.csv`` among the files and folders given."""
+    """One job per quantify bouts table among the files and folders given."""
     index = FileIndex(sources)
     bouts = index.by_suffix(quantify_files.SUFFIXES["bouts"])
     if not bouts:

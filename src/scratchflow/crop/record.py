@@ -7,8 +7,8 @@ Per mouse ``<stem>.mp4`` (the cropped video), ``<stem>.json`` (the crop record) 
 The record is the crop step's provenance (``outputs.provenance``: step, inputs with the raw
 video first and its TXT second, parameters, software) plus ``metadata`` (the parsed TXT),
 ``input_video``, ``position``, ``mouse`` (that position's mouse, treatment and group), ``box``,
-``box_source``, ``qr`` and ``output``. Pose records are ``<stem>.pose.json`` (formats.pose_record)
-and never share this name.
+``box_source``, ``qr`` and ``output``. Pose records have a suffix of their own
+(``formats.pose_record``) and never share this name.
 """
 
 from __future__ import annotations

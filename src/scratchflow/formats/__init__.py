@@ -1,10 +1,10 @@
 """Pose formats: one canonical type and one module per file format.
 
 ``model`` (``PoseData``), ``dlc`` (the DeepLabCut table: read and write), ``sleap`` (SLEAP
-analysis HDF5), ``roles`` (which body part is which paw), ``pose_record`` (the
-``<stem>.pose.json`` frame-rate sidecar and pose provenance) and ``load`` (``load_pose``, which
-picks the reader). A new format (a multi-animal identity-repaired output, an export to
-movement's or NWB's files) is a new module here that converts to or from ``PoseData``.
+analysis HDF5), ``roles`` (which body part is which paw), ``pose_record`` (the frame-rate
+sidecar and pose provenance) and ``load`` (``load_pose``, which picks the reader).
+A new format (a multi-animal identity-repaired output, an export to movement's or NWB's
+files) is a new module here that converts to or from ``PoseData``.
 """
 
 from scratchflow.formats import pose_record

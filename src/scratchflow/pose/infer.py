@@ -8,9 +8,9 @@ For each video ``<stem>.mp4`` it writes, in ``--out``:
 - ``<stem>.h5``: the tracks as a DeepLabCut table (``formats.dlc``), which
   ``scratchflow quantify`` and DeepLabCut's own tools read;
 - ``<stem>.csv`` on request, the same table;
-- ``<stem>.pose.json``: the pose record (``formats.pose_record``): provenance (model,
-  snapshot, engine, versions, video sha256) and the video's ``fps`` and frame count, which
-  quantify reads as the frame rate.
+- the pose record (``formats.pose_record``): provenance (model, snapshot, engine, versions,
+  video sha256) and the video's ``fps`` and frame count, which quantify reads as the frame
+  rate.
 
 Frames are decoded by ffmpeg, so the count is exact and checked against the video's own.
 """
