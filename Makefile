@@ -15,19 +15,27 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Java 17 for the Nextflow lint (scripts/nf_lint.py, run by the tests) and Chromium, which the
 # tests use to render report.html as a person sees it. python3-venv: Debian splits ensurepip out,
 # and `python3 -m venv` needs it.
+# Only what is missing, and without recommended packages (which would bring systemd, avahi,
+# samba and ghostscript, and upgrade the rest).
 system-deps:
-	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null && command -v java >/dev/null \
-	  && command -v chromium >/dev/null && python3 -c 'import ensurepip' 2>/dev/null \
-	  && (ldconfig -p 2>/dev/null || /sbin/ldconfig -p) | grep -q 'libzbar\.so\.0' \
-	  || ($(SUDO) apt-get update && $(SUDO) apt-get install -y ffmpeg libzbar0 openjdk-17-jre-headless \
-	       chromium python3-venv)
+	@missing=""; \
+	command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
+	(ldconfig -p 2>/dev/null || /sbin/ldconfig -p) | grep -q 'libzbar\.so\.0' \
+	  || missing="$$missing libzbar0"; \
+	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	python3 -c 'import ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install:$$missing"; \
+	  $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; \
+	fi
 
-# DeepLabCut 3.0.2 brings PyPI's default torch build (CUDA libraries included, ~6.6 GB); it
-# runs on the CPU too. Never mix in a CPU-only torch wheel: PyPI's torchvision does not match.
+# DeepLabCut 3.0.2 brings PyPI's default torch build (CUDA libraries included; .venv is 6.8 GB);
+# it runs on the CPU too. Not --quiet: the install takes minutes, and pip's lines show progress. Never mix in a CPU-only torch wheel: PyPI's torchvision does not match.
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,dlc]'
+	$(PY) -m pip install --progress-bar on -e '.[dev,dlc]'
 	touch $@
 
 install: system-deps $(STAMP)
@@ -37,19 +45,20 @@ install: system-deps $(STAMP)
 $(TF_STAMP): pyproject.toml
 	python3 -m venv $(TF_VENV)
 	$(TF_PY) -m pip install --quiet --upgrade pip
-	$(TF_PY) -m pip install --quiet -e '.[dev,tf]'
+	$(TF_PY) -m pip install --progress-bar on -e '.[dev,tf]'
 	touch $@
 
 install-tf: system-deps $(TF_STAMP)
 
-# The bundled synthetic experiment end to end: two raw videos with QR codes and metadata ->
-# crop -> pose (the demo DeepLabCut model, CPU) -> quantify -> review clips of 2 bouts per
-# mouse -> summary and report.html, then
+# The bundled synthetic experiment end to end: four raw videos with QR codes and metadata ->
+# crop -> pose (the demo DeepLabCut model, CPU) -> quantify (5-s time bins) -> review clips of
+# 2 bouts per mouse -> summary, pruritogen against vehicle, and report.html, then
 # the calls against the scripted truth. The demo's enclosures are 192 px, 20 px from each code.
 DEMO_CROP := --box-size 192 --offset-x 20
 demo: install
 	$(VENV)/bin/scratchflow run examples/demo_experiment --model examples/demo_model/project \
-		--out demo_output $(DEMO_CROP) --clips-per-mouse 2 --truth examples/demo_experiment/truth_bouts.csv
+		--out demo_output $(DEMO_CROP) --params examples/demo_experiment/params.yaml \
+		--control vehicle --clips-per-mouse 2 --truth examples/demo_experiment/truth_bouts.csv
 
 # Everything in .venv, then the TensorFlow engine's tests in .venv-tf.
 test: install install-tf

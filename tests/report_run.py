@@ -33,6 +33,9 @@ RAW = {
 FAILED_MOUSE = "M04"
 QUIET_MOUSE = "M03"  # quantified, but never scratches
 FAILURE_REASON = "DeepLabCut ran out of GPU memory"
+POSE_RECORD = {"step": "pose", "created_utc": "2024-03-06T09:15:00+00:00", "engine": "pytorch",
+               "model": {"model": "labA-trainset95shuffle1", "snapshot": "snapshot-200.pt"},
+               "software": {"deeplabcut": "3.0.2", "torch": "2.15.0"}, "device": "cuda"}
 
 
 def make_run(root: Path, minutes: float = 11.0, fps: float = 60.0) -> dict[str, str]:
@@ -64,5 +67,7 @@ def write_pose(folder: Path, sample: str, minutes: float, fps: float, seed: int,
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{sample}.h5"
     write_dlc(pose, path)
-    (folder / f"{sample}.pose.json").write_text(json.dumps({"fps": fps}) + "\n")
+    # As `scratchflow pose` records it; the quiet mouse's poses come from elsewhere (fps only).
+    record = {**POSE_RECORD, "fps": fps} if scratches else {"fps": fps}
+    (folder / f"{sample}.pose.json").write_text(json.dumps(record) + "\n")
     return path

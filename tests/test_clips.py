@@ -55,16 +55,15 @@ def mouse(tmp_path_factory):
     t = np.arange(FRAMES) / FPS
     position = np.full((FRAMES, 1, len(SKELETON), 2), 160.0)
     position[:, 0, 4, 0] = 140 + 10 * np.sin(2 * np.pi * 15 * t)
-    pose = PoseData(position, np.ones((FRAMES, 1, len(SKELETON))), SKELETON, ("individual_0",),
-                    FPS, "test")
+    pose = PoseData(position, np.ones((FRAMES, 1, len(SKELETON))), SKELETON, ("m1",), FPS, "test")
     write_dlc(pose, folder / "m1.h5")
-    rows = [("individual_0", b, first, last, first / FPS, last / FPS, (last - first) / FPS, limb,
+    rows = [("m1", b, first, last, first / FPS, last / FPS, (last - first) / FPS, limb,
              n, 12.0, 0.1) for b, first, last, limb, n in BOUTS]
     pd.DataFrame(rows, columns=["individual", "bout_id", "start_frame", "end_frame", "start_s",
                                 "end_s", "duration_s", "limb", "n_strokes", "stroke_rate_hz",
                                 "mean_amplitude_bl"]).to_csv(folder / "m1_scratch_bouts.csv",
                                                              index=False)
-    strokes = [("individual_0", b, k + 1, f, f / FPS, limb, 0.1) for b, first, last, limb, n in BOUTS
+    strokes = [("m1", b, k + 1, f, f / FPS, limb, 0.1) for b, first, last, limb, n in BOUTS
                for k, f in enumerate(np.linspace(first, last, n).astype(int))]
     pd.DataFrame(strokes, columns=["individual", "bout_id", "stroke_id", "frame", "time_s",
                                    "limb", "amplitude_bl"]).to_csv(
@@ -167,12 +166,12 @@ def test_missing_opencv_is_one_clear_error(monkeypatch, tmp_path):
 def test_report_lists_the_clips(mouse, tmp_path):
     assert clips(mouse, "--out", tmp_path / "clips").exit_code == 0
     (tmp_path / "q").mkdir()
-    summary = "individual,duration_s,n_bouts,n_strokes,scratching_s\nindividual_0,5,3,20,1.5\n"
+    summary = "individual,duration_s,n_bouts,n_strokes,scratching_s\nm1,5,3,20,1.5\n"
     (tmp_path / "q" / "m1_scratch_summary.csv").write_text(summary)
     (tmp_path / "q" / "m1_scratch_timebins.csv").write_text(
         "individual,bin_start_s,bin_end_s,n_bouts,n_strokes,scratching_s\n"
-        "individual_0,0,5,3,20,1.5\n")
+        "m1,0,5,3,20,1.5\n")
     result = summarise(SummariseRequest((mouse, tmp_path / "q", tmp_path / "clips"),
                                         tmp_path / "out"))
     page = result.paths["report"].read_text()
-    assert 'href="../clips/m1_bout002_t0002.0s.mp4">bout002 at 2 s</a>' in page
+    assert 'href="report_files/m1_bout002_t0002.0s.mp4">bout002 at 2 s</a>' in page

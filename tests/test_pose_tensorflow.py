@@ -87,7 +87,7 @@ def test_pose_equals_deeplabcuts_own_tensorflow_analysis(trained, shared_data, t
     project = open_project(trained, mapping=MAPPING)
     shuffle, index = shuffle_and_index(trained / "config.yaml", project.train_dir)
     deeplabcut.analyze_videos(str(trained / "config.yaml"), [str(clip)], shuffle=shuffle,
-                              trainingsetindex=index, batchsize=int(BATCH),
+                              trainingsetindex=index, batch_size=int(BATCH),
                               destfolder=str(tmp_path / "dlc"), engine=Engine.TF)
     ours = pd.read_hdf(tmp_path / "pose" / "m3v1_first300.h5").to_numpy()
     theirs = pd.read_hdf(next((tmp_path / "dlc").glob("*.h5"))).to_numpy()

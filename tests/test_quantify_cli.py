@@ -38,6 +38,8 @@ def test_demo_example_outputs(tmp_path):
     assert summary.loc[0, "bouts_left"] + summary.loc[0, "bouts_right"] == len(bouts)
     bins = pd.read_csv(tmp_path / "demo_pose_scratch_timebins.csv")
     assert bins["n_strokes"].sum() == len(strokes)  # one bin of 300 s covers the demo
+    for table in (bouts, strokes, summary, bins):  # a single-animal file: the mouse is the sample
+        assert set(table["individual"]) == {"demo_pose"}
     record = json.loads((tmp_path / "demo_pose_scratch_provenance.json").read_text())
     assert record["inputs"][0]["sha256"] == before
     assert record["fps"] == 120 and record["parameters"]["min_stroke_hz"] == 8.0
@@ -116,3 +118,33 @@ def test_rerun_replaces_outputs_whole(tmp_path, name):
     first = (tmp_path / f"demo_pose_{name}").read_text()
     assert run("quantify", REPO_EXAMPLE, "--out", tmp_path).exit_code == 0
     assert (tmp_path / f"demo_pose_{name}").read_text() == first
+
+
+def most_decimals(path) -> dict[str, int]:
+    """Per column, the most digits after the decimal point that any cell of the CSV has."""
+    import csv
+
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    found: dict[str, int] = {}
+    for row in rows:
+        for column, cell in row.items():
+            if "e" not in cell.lower() and "." in cell:
+                found[column] = max(found.get(column, 0), len(cell.split(".", 1)[1]))
+    return found
+
+
+def test_csv_numbers_keep_their_measurement_precision(tmp_path):
+    """Times to the millisecond, rates to 0.01, amplitudes to 0.001 body lengths, body length
+    to 0.1 px (precision.py): no float noise such as 2.3000000000000025."""
+    from scratchflow.precision import DECIMALS
+
+    assert run("quantify", REPO_EXAMPLE, "--out", tmp_path).exit_code == 0
+    checked = set()
+    for kind in ("bouts", "strokes", "summary", "timebins"):
+        for column, digits in most_decimals(tmp_path / f"demo_pose_scratch_{kind}.csv").items():
+            assert column in DECIMALS or column == "fps", f"{kind}: {column} is unrounded"
+            if column in DECIMALS:
+                assert digits <= DECIMALS[column], (kind, column, digits)
+                checked.add(column)
+    assert {"start_s", "time_s", "stroke_rate_hz", "amplitude_bl", "body_length_px"} <= checked

@@ -10,16 +10,19 @@ import base64
 import io
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.image import imread
 
 from scratchflow.devtools.screenshot import dump_dom, find_browser, screenshot
 from scratchflow.outputs import sha256_file
+from scratchflow.summarise import figures
 from scratchflow.summarise.step import SummariseRequest, summarise
 from tests.report_run import FAILED_MOUSE, FAILURE_REASON, QUIET_MOUSE, make_run
 
@@ -96,9 +99,51 @@ def test_report_lists_every_mouse_with_links(run):
         target = report.parent / unquote(href)
         assert target.is_file(), href  # relative links that resolve in the run folder
     links = parse(report.read_text()).links
-    assert f"../quantify/{samples['M01']}_scratch_bouts.csv" in links
-    assert f"../clips/{samples['M01']}_bout002_t0066.0s.mp4" in links
+    assert f"report_files/{samples['M01']}_scratch_bouts.csv" in links
+    assert f"report_files/{samples['M01']}_bout002_t0066.0s.mp4" in links
     assert not any(samples[FAILED_MOUSE] in link for link in links)
+
+
+def test_links_survive_moving_the_report_folder(run, tmp_path):
+    """The linked CSVs and clips are copies beside report.html, so the folder travels."""
+    _, _, report = run
+    moved = tmp_path / "sent" / "summary"
+    shutil.copytree(report.parent, moved)
+    page = (moved / "report.html").read_text()
+    assert "link to copies in report_files/ beside this page" in page
+    links = parse(page).links
+    assert len(links) == 4 * 3 + 1  # 4 CSVs of 3 mice with results, 1 clip
+    for href in links:
+        assert not href.startswith(".."), href
+        assert (moved / unquote(href)).is_file(), href
+    quantify = report.parent.parent / "quantify"
+    for copy in (moved / "report_files").glob("*.csv"):
+        assert copy.read_bytes() == (quantify / copy.name).read_bytes()
+
+
+def test_summarising_again_ignores_the_copies(run, tmp_path):
+    samples, first, report = run
+    again = summarise(SummariseRequest((report.parent.parent,), tmp_path / "again",
+                                       failures=report.parent.parent / "failures.csv"))
+    assert (again.n_ok, again.n_failed) == (first.n_ok, first.n_failed)
+
+
+def test_pose_provenance_per_mouse(run):
+    samples, _, report = run
+    page = report.read_text()
+    start = page.index("Pose estimation, per mouse")
+    section = page[start:page.index("</table>", start)]
+    rows = {sample: re.sub(r"<[^>]+>", " ", row) for row in section.split("<tr>")
+            for sample in samples.values() if sample in row}
+    for mouse, sample in samples.items():
+        if mouse == FAILED_MOUSE:
+            assert sample not in rows  # no results, no quantify record
+        elif mouse == QUIET_MOUSE:  # its pose sidecar is not the pose step's record
+            assert rows[sample].split() == [sample, *["–"] * 7]
+        else:
+            assert rows[sample].split() == [sample, "pytorch", "labA-trainset95shuffle1",
+                                            "snapshot-200.pt", "3.0.2", "2.15.0", "cuda",
+                                            "2024-03-06T09:15:00+00:00"]
 
 
 def test_report_shows_provenance(run):
@@ -161,3 +206,41 @@ def test_all_mice_failed_still_reports(tmp_path):
     assert "No mouse has results" in page and "2 mice failed" in page
     assert "<img" not in page
     assert Path(result.paths["statistics"]).read_text().startswith("group,period,")
+
+
+def test_time_course_labels_bins_in_minutes_and_keeps_markers_apart():
+    """Three groups, 5-min bins, recordings ending 1 min into the third bin."""
+    rows = []
+    for group, n_mice in (("vehicle", 4), ("low", 4), ("high", 3)):
+        for start, end, n in ((0, 300, n_mice), (300, 600, n_mice), (600, 660, n_mice - 1)):
+            rows.append({"group": group, "period": "bin", "bin_start_s": start,
+                         "bin_end_s": end, "measure": "n_bouts", "n": n, "mean": 2.0,
+                         "sem": 0.5})  # equal means: only the dodge keeps markers apart
+    fig = figures.group_time_course(pd.DataFrame(rows), 300.0)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "0–5", "5–10", "10–11\npartial: a 5-min bin,\nrecordings end at 11"]
+    assert "(min)" in ax.get_xlabel()
+    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == [
+        "high (n = 2–3 mice)", "low (n = 3–4 mice)", "vehicle (n = 3–4 mice)"]
+    fig.canvas.draw()  # Agg: display coordinates in pixels
+    centres = [ax.transData.transform(np.column_stack(c.lines[0].get_data()))
+               for c in ax.containers]
+    marker_px = max(c.lines[0].get_markersize() for c in ax.containers) * fig.dpi / 72
+    for bin_index in range(3):
+        xs = sorted(points[bin_index, 0] for points in centres)
+        assert min(np.diff(xs)) > marker_px
+    shapes = {c.lines[0].get_marker() for c in ax.containers}
+    assert len(shapes) == 3  # told apart without colour too
+
+
+def test_group_totals_set_tied_mice_side_by_side():
+    mice = pd.DataFrame({"group": ["a"] * 4 + ["b"] * 4, "n_bouts": [5, 5, 4, 4, 1, 1, 1, 1],
+                         "n_strokes": [9, 9, 9, 9, 2, 3, 4, 5], "scratching_s": [1.0] * 8})
+    fig = figures.group_totals(mice)
+    fig.canvas.draw()
+    for ax in fig.axes:
+        dots = np.concatenate([ax.transData.transform(c.get_offsets()) for c in ax.collections])
+        gaps = np.hypot(*(dots[:, None, :] - dots[None, :, :]).transpose(2, 0, 1))
+        dot_px = 2 * np.sqrt(22 / np.pi) * fig.dpi / 72  # diameter of a marker of area 22 pt²
+        assert gaps[np.triu_indices(len(dots), 1)].min() > dot_px * 0.9, ax.get_ylabel()

@@ -106,3 +106,20 @@ def test_run_reads_an_s3_prefix(demo_model, experiment, s3, tmp_path):
     record = json.loads(sidecar.read_text())
     assert record["inputs"][0]["sha256"] == sha256_file(experiment / "rigA.mp4")
     assert len(list((tmp_path / "quantify").glob("*_scratch_summary.csv"))) == 2
+
+
+def test_control_group_reaches_the_summary_and_the_report_keeps_its_files(tmp_path):
+    """`run --control G` passes G to summarise; no --link-dir, so the report's linked files
+    are copied beside it (report_files/) rather than linked in ../quantify."""
+    from scratchflow.run.commands import SummariseArgs
+    from scratchflow.run.runner import summarise_task
+
+    layout = RunLayout(tmp_path)
+    (tmp_path / "quantify").mkdir()
+    command = [str(c) for c in summarise_task(layout, tmp_path / "failures.csv",
+                                              SummariseArgs(control="vehicle")).command]
+    assert command[command.index("--control") + 1] == "vehicle"
+    assert "--link-dir" not in command
+    plain = [str(c) for c in summarise_task(layout, tmp_path / "failures.csv").command]
+    assert "--control" not in plain
+    assert "--control GROUP" in CliRunner().invoke(main, ["run", "--help"]).output

@@ -6,6 +6,7 @@ table functions, so every number below can be checked with pencil and paper.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -33,6 +34,8 @@ MICE = {
     "mC": ("M3", "itchy", "compound48_80", 450.0, [(5, 6, "right", 3)]),
 }
 MISSING = "mD"  # cropped (expected) but never quantified
+STAT_ROUNDING = 5e-4  # statistics are written to 0.001, p-values to 3 significant digits
+P_ROUNDING = 5e-3
 
 
 def scratch_result(duration_s, bouts, individual="individual_0") -> ScratchResult:
@@ -40,7 +43,7 @@ def scratch_result(duration_s, bouts, individual="individual_0") -> ScratchResul
     rows, strokes = [], []
     for bout_id, (start, end, limb, n) in enumerate(bouts, start=1):
         rows.append((individual, bout_id, int(start * FPS), int(end * FPS), start, end,
-                     end - start, limb, n, n / (end - start), 0.2))
+                     end - start, limb, n, n / (end - start), 0.2, 0.9))
         for k, t in enumerate(np.linspace(start, end, n + 2)[1:-1], start=1):
             strokes.append((individual, bout_id, k, int(t * FPS), t, limb, 0.2))
     return ScratchResult(individual, FPS, int(duration_s * FPS), 100.0,
@@ -109,7 +112,7 @@ def test_summary_joins_each_mouse_with_its_metadata(run):
         assert row.scratching_s == pytest.approx(seconds)
         mouse, group, treatment, duration, _ = MICE[sample]
         assert (row.mouse, row.group, row.treatment, row.status) == (mouse, group, treatment, "ok")
-        assert row.bouts_per_min == pytest.approx(bouts / (duration / 60))
+        assert row.bouts_per_min == pytest.approx(bouts / (duration / 60), abs=0.005)  # 0.01
         assert (row.date, row.time, row.camera, row.position, row.experiment) == \
             ("2024-03-05", "14:30:00", "cam1", "left", "dose48")
         assert row.video == f"{sample}_raw" and row.group_source == "metadata group"
@@ -123,7 +126,7 @@ def test_group_statistics_by_hand(run):
     assert tuple(total.loc[("vehicle", "n_bouts"), ["n", "mean", "sd", "median"]]) == \
         pytest.approx((3, 2.0, 2.0, 2.0))
     assert tuple(total.loc[("vehicle", "n_strokes"), ["n", "mean", "sd", "median"]]) == \
-        pytest.approx((3, 12.0, math.sqrt(157), 11.0))  # ((-1)^2 + 13^2 + (-12)^2) / 2 = 157
+        pytest.approx((3, 12.0, math.sqrt(157), 11.0), abs=STAT_ROUNDING)  # ((-1)^2 + 13^2 + (-12)^2) / 2 = 157
     assert tuple(total.loc[("vehicle", "scratching_s"), ["n", "mean", "sd", "median"]]) == \
         pytest.approx((3, 3.5, 3.5, 3.5))
     itchy = total.loc[("itchy", "n_bouts")]  # one mouse (mD failed): no SD
@@ -133,8 +136,9 @@ def test_group_statistics_by_hand(run):
     # vehicle, 0-300 s: bouts 1, 3, 0 -> mean 4/3, SD sqrt(7/3); strokes 5, 17, 0; s 2, 5, 0
     first = bins.loc[("vehicle", 0.0, "n_bouts")]
     assert (first.n, first["mean"], first.sd, first["median"]) == \
-        pytest.approx((3, 4 / 3, math.sqrt(7 / 3), 1.0))
-    assert bins.loc[("vehicle", 0.0, "n_strokes"), "mean"] == pytest.approx(22 / 3)
+        pytest.approx((3, 4 / 3, math.sqrt(7 / 3), 1.0), abs=STAT_ROUNDING)
+    assert bins.loc[("vehicle", 0.0, "n_strokes"), "mean"] == pytest.approx(22 / 3,
+                                                                           abs=STAT_ROUNDING)
     assert bins.loc[("vehicle", 300.0, "scratching_s"), "median"] == pytest.approx(1.5)
     # compound: 450 s recording, so its second bin ends at 450 s
     assert bins.loc[("itchy", 300.0, "n_bouts"), "bin_end_s"] == 450.0
@@ -211,7 +215,8 @@ def test_outputs_are_atomic_with_provenance(run):
     out = result.paths["summary"].parent
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["experiment_summary.csv", "experiment_timebins.csv", "group_statistics.csv",
-         "report.html", "summary_provenance.json"])  # and no temporary files
+         "group_comparisons.csv", "report.html", "report_files",
+         "summary_provenance.json"])  # and no temporary files
     record = json.loads(result.paths["provenance"].read_text())
     assert record["step"] == "summarise" and record["bin_s"] == 300.0
     assert record["software"]["matplotlib"] != "not installed"
@@ -305,3 +310,194 @@ def test_cli_summarise(run, tmp_path):
     result = runner.invoke(main, ["summarise", str(run), "--out", str(tmp_path / "s")])
     assert result.exit_code == 2
     assert result.output.startswith("error: ") and "file is empty" in result.output
+
+
+# --- Group comparisons against a named control (report/compare.py) -------------------------
+
+# Bouts per mouse in two 5-min bins, so that totals and bins can be checked by hand.
+# control: totals 0, 1, 1, 2; treated: 4, 5, 6, 9
+CONTROL_BINS = {"c1": (0, 0), "c2": (1, 0), "c3": (0, 1), "c4": (1, 1)}
+TREATED_BINS = {"t1": (2, 2), "t2": (3, 2), "t3": (2, 4), "t4": (5, 4)}
+
+
+def binned_bouts(first: int, second: int) -> list[tuple]:
+    """``first`` bouts in 0-300 s and ``second`` in 300-600 s, 1 s and 4 strokes each."""
+    starts = [10 + 20 * k for k in range(first)] + [310 + 20 * k for k in range(second)]
+    return [(s, s + 1, "left", 4) for s in starts]
+
+
+@pytest.fixture
+def treated_run(tmp_path):
+    root = tmp_path / "run"
+    for group, mice in (("vehicle", CONTROL_BINS), ("itchy", TREATED_BINS)):
+        for sample, bins in mice.items():
+            crop_sidecar(root / "crop", sample, sample.upper(), group, group)
+            quantify_outputs(root / "quantify", sample, 600.0, binned_bouts(*bins))
+    return root
+
+
+def comparisons_of(root, **options) -> pd.DataFrame:
+    result = summarise(SummariseRequest((root,), root / "summary", **options))
+    return pd.read_csv(result.paths["comparisons"], keep_default_na=False, na_values=[""])
+
+
+def exact_two_sided_p(group, control) -> float:
+    """Every relabelling of the mice, counted by hand (ties count half in U)."""
+    def u(a, b):
+        return sum((x > y) + 0.5 * (x == y) for x in a for y in b)
+
+    pooled, n = list(group) + list(control), len(group)
+    centre = n * len(control) / 2
+    observed = abs(u(group, control) - centre)
+    draws = [abs(u([pooled[i] for i in chosen], [pooled[i] for i in range(len(pooled))
+                                                 if i not in chosen]) - centre)
+             for chosen in itertools.combinations(range(len(pooled)), n)]
+    return sum(d >= observed - 1e-12 for d in draws) / len(draws)
+
+
+def test_comparison_with_control_by_hand(treated_run):
+    table = comparisons_of(treated_run, control="vehicle")
+    total = table[table["period"] == "total"].set_index("measure")
+    bouts = total.loc["n_bouts"]
+    assert (bouts.group, bouts.control, bouts.n_group, bouts.n_control) == \
+        ("itchy", "vehicle", 4, 4)
+    assert (bouts.mean_group, bouts.mean_control, bouts.difference) == \
+        pytest.approx((6.0, 1.0, 5.0))
+    assert bouts.cliffs_delta == 1.0  # every treated mouse scratched more than every control
+    assert bouts.mann_whitney_u == 16 and bouts.mann_whitney_method == "exact"
+    assert bouts.mann_whitney_p == pytest.approx(2 / 70, rel=P_ROUNDING)  # 2 of 70 relabellings
+    # Welch: variances 14/3 and 2/3, so se^2 = 4/3 and t = 5 / sqrt(4/3)
+    assert bouts.welch_t == pytest.approx(5 / math.sqrt(4 / 3), abs=STAT_ROUNDING)
+    assert bouts.welch_df == pytest.approx((4 / 3) ** 2 / ((7 / 6) ** 2 / 3 + (1 / 6) ** 2 / 3),
+                                           abs=0.005)
+    assert bouts.difference_ci_low <= 5.0 <= bouts.difference_ci_high
+    assert bouts.difference_ci_low >= 2.0 and bouts.difference_ci_high <= 9.0  # 4 - 2, 9 - 0
+    assert (bouts.cliffs_delta_ci_low, bouts.cliffs_delta_ci_high) == (1.0, 1.0)
+    assert pd.isna(bouts.note)  # 4 vs 4 can reach p < 0.05
+    assert total.loc["n_strokes", "difference"] == pytest.approx(20.0)  # 4 strokes a bout
+    assert total.loc["scratching_s", "difference"] == pytest.approx(5.0)  # 1 s a bout
+    assert comparisons_of(treated_run, control="vehicle").equals(table)  # seeded bootstrap
+
+
+def test_comparison_per_time_bin_with_ties(treated_run):
+    table = comparisons_of(treated_run, control="vehicle")
+    bins = table[(table["period"] == "bin") & (table["measure"] == "n_bouts")]
+    assert bins[["bin_start_s", "bin_end_s"]].values.tolist() == [[0, 300], [300, 600]]
+    first = bins.iloc[0]
+    treated, control = [2, 3, 2, 5], [0, 1, 0, 1]
+    assert first.mean_group - first.mean_control == pytest.approx(first.difference)
+    assert first.difference == pytest.approx(3.0 - 0.5)
+    second = bins.iloc[1]  # treated 2, 2, 4, 4 vs control 0, 0, 1, 1: ties within groups
+    assert second.mann_whitney_p == pytest.approx(exact_two_sided_p([2, 2, 4, 4], [0, 0, 1, 1]),
+                                                  rel=P_ROUNDING)
+    assert first.mann_whitney_p == pytest.approx(exact_two_sided_p(treated, control),
+                                                 rel=P_ROUNDING)
+
+
+def test_ties_across_groups_are_exact(tmp_path):
+    root = tmp_path / "run"
+    for group, totals in (("vehicle", (0, 0, 1)), ("itchy", (1, 2, 3))):
+        for index, n in enumerate(totals):
+            sample = f"{group}{index}"
+            crop_sidecar(root / "crop", sample, sample, group, group)
+            quantify_outputs(root / "quantify", sample, 600.0, binned_bouts(n, 0))
+    table = comparisons_of(root, control="vehicle")
+    bouts = table[(table["period"] == "total") & (table["measure"] == "n_bouts")].iloc[0]
+    assert bouts.mann_whitney_u == 8.5  # the tie of 1 with 1 counts half
+    assert bouts.mann_whitney_p == pytest.approx(exact_two_sided_p([1, 2, 3], [0, 0, 1]),
+                                                 rel=P_ROUNDING)
+    assert bouts.note.startswith("n = 3 vs 3: too few mice for a test to mean anything")
+
+
+@pytest.mark.parametrize(("control_mice", "note"), [
+    (2, "n = 4 vs 2: too few mice for a test to mean anything; even complete separation "
+        "gives p = 0.13 at best"),
+    (1, "n = 4 vs 1: too few mice for a test or an interval"),
+])
+def test_small_n_is_said_plainly(treated_run, control_mice, note):
+    for sample in list(CONTROL_BINS)[control_mice:]:
+        for path in (treated_run / "quantify").glob(f"{sample}_scratch_*"):
+            path.unlink()
+    table = comparisons_of(treated_run, control="vehicle")
+    bouts = table[(table["period"] == "total") & (table["measure"] == "n_bouts")].iloc[0]
+    assert bouts.note.startswith(note)
+    assert bouts.n_control == control_mice and bouts.difference == pytest.approx(
+        6.0 - np.mean([sum(v) for v in list(CONTROL_BINS.values())[:control_mice]]))
+    if control_mice == 1:
+        assert pd.isna(bouts.mann_whitney_p) and pd.isna(bouts.difference_ci_low)
+
+
+def test_unknown_control_names_the_groups(treated_run):
+    with pytest.raises(InputError, match="--control 'saline' is not a group of this "
+                       r"experiment \(groups: itchy, vehicle\)"):
+        comparisons_of(treated_run, control="saline")
+
+
+def test_no_control_writes_the_header_and_says_how(treated_run):
+    table = comparisons_of(treated_run)
+    assert table.empty and "cliffs_delta" in table.columns
+    page = (treated_run / "summary" / "report.html").read_text()
+    assert "No control group named" in page and "--control GROUP" in page
+
+
+def test_cli_control_reaches_the_report(treated_run, tmp_path):
+    result = CliRunner().invoke(main, ["summarise", str(treated_run), "--out",
+                                       str(tmp_path / "s"), "--control", "vehicle"])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "s" / "report.html").read_text()
+    assert "Each group against the control group <b>vehicle</b>" in page
+    assert "U = 16, p = 0.029 (exact)" in page and "Welch t(" in page
+    assert "itchy vs vehicle" in page
+
+
+def test_mice_without_bouts_raise_no_pandas_warning(run, tmp_path):
+    """mE has no bouts (an empty bouts table); joining it must not warn the user."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        result, table = summarise_run(run)
+    assert table.loc["mE", "n_bouts"] == 0
+    bouts = pd.read_csv(result.paths["summary"].parent / "experiment_timebins.csv")
+    assert set(bouts["sample"]) == {"mA", "mB", "mC", "mE"}
+    quiet = tmp_path / "quiet"
+    quantify_outputs(quiet, "q1", 60.0, [])
+    quantify_outputs(quiet, "q2", 60.0, [])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        result, table = summarise_run(quiet, out=tmp_path / "out")
+    assert table["n_bouts"].tolist() == [0, 0]
+
+
+def test_summary_csvs_keep_their_measurement_precision(treated_run):
+    from scratchflow.precision import DECIMALS, SIGNIFICANT
+    from tests.test_quantify_cli import most_decimals
+
+    result = summarise(SummariseRequest((treated_run,), treated_run / "summary",
+                                        control="vehicle"))
+    for key in ("summary", "timebins", "statistics", "comparisons"):
+        for column, digits in most_decimals(result.paths[key]).items():
+            if column in SIGNIFICANT:
+                continue  # significant digits, checked below
+            assert column in DECIMALS or column == "fps", f"{key}: {column} is unrounded"
+            assert digits <= DECIMALS.get(column, 99), (key, column, digits)
+    comparisons = pd.read_csv(result.paths["comparisons"], dtype=str)
+    assert set(comparisons["mann_whitney_p"].dropna()) <= {"0.0286", "0.0571", "0.114",
+                                                          "0.2", "0.343", "0.486", "0.686",
+                                                          "0.886", "1.0"}
+
+
+def test_many_tied_mice_use_the_normal_approximation_and_stay_quick():
+    """Exact enumeration is kept for small groups: 12 vs 12 tied counts go normal, and fast."""
+    import time
+
+    from scratchflow.summarise.compare import compare
+
+    rng = np.random.default_rng(3)
+    group, control = rng.poisson(5, 12).astype(float), rng.poisson(2, 12).astype(float)
+    started = time.perf_counter()
+    row = compare(group, control)
+    assert row["mann_whitney_method"] == "normal approximation"
+    assert time.perf_counter() - started < 5
+    untied = compare(group + np.arange(12) / 100, control + np.arange(12) / 100 + 0.005)
+    assert untied["mann_whitney_method"] == "exact"  # U's exact distribution: quick at any n

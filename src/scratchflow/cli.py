@@ -308,6 +308,8 @@ def _int_option(value: str, name: str) -> int:
 @_bodypart_option
 @click.option("--groups", type=click.Path(exists=True, dir_okay=False),
               help="CSV sample,group or mouse,group for the summary; overrides the metadata.")
+@click.option("--control", metavar="GROUP",
+              help="Compare every other group with this one in the summary and report.")
 @click.option("--workers", type=click.IntRange(min=1), show_default="CPU count",
               help="Parallel crop and quantify tasks.")
 @click.option("--clips-per-mouse", type=click.IntRange(min=0), default=0, show_default=True,
@@ -316,8 +318,8 @@ def _int_option(value: str, name: str) -> int:
               help="Known bouts, video,position,start_s,end_s[,limb][,n_strokes], to score the "
               "calls against.")
 def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, direction, boxes,
-        codes, shuffle, snapshot, batch_size, device, params_path, bodyparts, groups, workers,
-        clips_per_mouse, truth_path):
+        codes, shuffle, snapshot, batch_size, device, params_path, bodyparts, groups, control,
+        workers, clips_per_mouse, truth_path):
     """Run a whole experiment on this machine: crop, pose, quantify, clips, summarise.
 
     INPUT is a folder or s3:// prefix of video + TXT pairs, or a samplesheet CSV
@@ -337,7 +339,7 @@ def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, di
         crop=CropArgs(box_size, anchor, offset_x, offset_y, direction, boxes, codes),
         pose=PoseArgs(shuffle, snapshot, batch_size, device),
         quantify=QuantifyArgs(params=params_path and Path(params_path).resolve()),
-        summarise=SummariseArgs(groups=groups and Path(groups).resolve()),
+        summarise=SummariseArgs(groups=groups and Path(groups).resolve(), control=control),
         bodyparts=bodyparts, workers=workers, clips_per_mouse=clips_per_mouse)
     source = input_path if input_path.startswith("s3://") else str(Path(input_path).resolve())
     outcomes = run_experiment(source, Path(out_dir).resolve(), options, _progress_bar)
@@ -425,14 +427,18 @@ def submit(print_only, **fields):
 @click.option("--groups", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV sample,group or mouse,group; overrides the metadata's groups.")
 @click.option("--link-dir", type=click.Path(path_type=Path),
+              show_default="copies in report_files/ beside report.html",
               help="Folder (relative to --out) the report links the per-mouse CSVs in.")
-def summarise(folders, out_dir, failures, groups, link_dir):
+@click.option("--control", metavar="GROUP",
+              help="Compare every other group with this one (group_comparisons.csv).")
+def summarise(folders, out_dir, failures, groups, link_dir, control):
     """Join every mouse's results in FOLDERS (searched recursively) into an experiment summary,
     per-group statistics and a self-contained report.html (docs/report.md). Also: summarize."""
     from scratchflow.summarise.step import SummariseRequest
     from scratchflow.summarise.step import summarise as run_summarise
 
-    result = run_summarise(SummariseRequest(folders, out_dir, failures, groups, link_dir))
+    result = run_summarise(SummariseRequest(folders, out_dir, failures, groups, link_dir,
+                                            control))
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"{result.n_ok} of {result.n_ok + result.n_failed} mice with results: wrote "

@@ -11,11 +11,14 @@ import re
 from pathlib import Path
 
 from scratchflow.errors import InputError
+from scratchflow.summarise.files import BUNDLE_DIR
 
 
 class FileIndex:
     """Files given, and every file below folders given, by name. Hidden files and folders are
-    skipped: they are temporary ``.part`` files of atomic writes or state such as ``.nextflow``."""
+    skipped: they are temporary ``.part`` files of atomic writes or state such as ``.nextflow``.
+    So are ``report_files/`` folders: the copies a report links (summarise's bundle), not
+    results."""
 
     def __init__(self, sources: list[Path]):
         self.by_name: dict[str, list[Path]] = {}
@@ -27,8 +30,9 @@ class FileIndex:
                 raise InputError(source, "not found",
                                  "give the folder with the results, or the run folder")
             for path in sorted(source.rglob("*")):
-                hidden = any(part.startswith(".") for part in path.relative_to(source).parts)
-                if not hidden and path.is_file():
+                parts = path.relative_to(source).parts
+                skipped = any(part.startswith(".") for part in parts) or BUNDLE_DIR in parts[:-1]
+                if not skipped and path.is_file():
                     self.by_name.setdefault(path.name, []).append(path)
 
     def all(self, name: str) -> list[Path]:

@@ -152,11 +152,17 @@ def _fixed(point: np.ndarray) -> tuple[int, int]:
 
 
 def render_arena(out_dir: str | Path, stem: str, settings: ArenaSettings = ArenaSettings(),
-                 seed: int = 0, metadata: dict[str, str] | None = None) -> ArenaVideo:
-    """Write ``<stem>.mp4`` and ``<stem>.txt`` with two scripted mice; return their truth."""
+                 seed: int = 0, metadata: dict[str, str] | None = None,
+                 bouts: dict[str, int] | None = None) -> ArenaVideo:
+    """Write ``<stem>.mp4`` and ``<stem>.txt`` with two scripted mice; return their truth.
+    ``bouts`` scripts a number of bouts per position (else the settings' scenario's), so that
+    the two mice of one video can differ, as a treated and a control mouse do."""
     rig = settings.rig({**DEFAULT_METADATA, **(metadata or {}), "fps": str(settings.fps)})
     base, enclosures, _ = background(rig)
-    mice = [script_mouse(settings, box, seed * 100 + index, position)
+    bouts = bouts or {}
+    mice = [script_mouse(with_seconds(settings, settings.seconds,
+                                      bouts.get(position, settings.scenario.n_bouts)),
+                         box, seed * 100 + index, position)
             for index, (position, box) in enumerate(enclosures.items())]
     noise = noise_patterns(base.shape, settings.noise_sigma)
     out_dir = Path(out_dir)

@@ -223,7 +223,7 @@ def train_tf_from_scratch(config_path: Path, train_dir: Path, iterations: int,
     random_init_checkpoint(train_dir, seed)
     shuffle, index = shuffle_and_index(config_path, train_dir)
     deeplabcut.train_network(str(config_path), shuffle=shuffle, trainingsetindex=index,
-                             maxiters=iterations, saveiters=iterations,
-                             displayiters=max(1, iterations // 10), max_snapshots_to_keep=1,
+                             max_iters=iterations, save_iters=iterations,
+                             display_iters=max(1, iterations // 10), max_snapshots_to_keep=1,
                              engine=Engine.TF)
     return pick_snapshot(train_dir, -1, "snapshot-*.index")

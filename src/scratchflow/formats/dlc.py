@@ -18,7 +18,7 @@ import pandas as pd
 
 from scratchflow import outputs
 from scratchflow.errors import InputError
-from scratchflow.formats.model import PoseData
+from scratchflow.formats.model import PoseData, sample_name
 
 TRACKS_KEY = "df_with_missing"
 TRACKLETS_KEY = "tracks"
@@ -93,7 +93,7 @@ def table_to_pose(table: pd.DataFrame, path: Path, fps: float | None) -> PoseDat
     columns = table.columns.droplevel("scorer") if "scorer" in levels else table.columns
     if "individuals" not in columns.names:
         columns = pd.MultiIndex.from_tuples(
-            [("individual_0", *c) for c in columns], names=["individuals", *columns.names]
+            [(sample_name(path), *c) for c in columns], names=["individuals", *columns.names]
         )
     table = table.set_axis(columns, axis=1)
     coords = set(columns.get_level_values("coords"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -41,3 +42,9 @@ class PoseData:
     def point(self, individual: int, keypoint: int) -> tuple[np.ndarray, np.ndarray]:
         """One keypoint's (T, 2) positions and (T,) likelihoods."""
         return self.position[:, individual, keypoint], self.likelihood[:, individual, keypoint]
+
+
+def sample_name(path: str | Path) -> str:
+    """The name of the one animal of a file that names none: its sample, the file's stem, as
+    the quantify step names its outputs (so tables say which mouse, not ``individual_0``)."""
+    return Path(path).stem

@@ -56,6 +56,16 @@ def read(path: str | Path) -> PoseRecord | None:
         return None
 
 
+def pose_step_record(pose_path: Path) -> dict | None:
+    """The whole record the pose step wrote beside this pose file (engine, model, snapshot,
+    versions, checksums), or None for a pose file made elsewhere."""
+    try:
+        record = json.loads(record_path(pose_path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None  # absent or broken; recorded_fps reports a broken one
+    return record if isinstance(record, dict) and record.get("step") == "pose" else None
+
+
 def recorded_fps(pose_path: Path) -> float | None:
     """The frame rate in the pose file's record, if there is one."""
     sidecar = record_path(pose_path)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from scratchflow.errors import InputError
-from scratchflow.formats.model import PoseData
+from scratchflow.formats.model import PoseData, sample_name
 
 
 def is_sleap(h5) -> bool:
@@ -27,7 +27,8 @@ def read_sleap(h5, path: Path, fps: float | None) -> PoseData:
         )
     names = [_text(n) for n in h5.root.track_names.read()] if "/track_names" in h5 else []
     if len(names) != tracks.shape[0]:
-        names = [f"track_{i}" for i in range(tracks.shape[0])]
+        names = ([sample_name(path)] if tracks.shape[0] == 1
+                 else [f"track_{i}" for i in range(tracks.shape[0])])
     position = tracks.transpose(3, 0, 2, 1)  # (frame, track, node, xy)
     if "/point_scores" in h5:
         likelihood = np.asarray(h5.root.point_scores.read(), dtype=float).transpose(2, 0, 1)

@@ -1,12 +1,15 @@
-"""Detector parameters, all in physical units (Hz, seconds, body lengths).
+"""Detector parameters, all in physical units (Hz, seconds, body lengths) or ratios.
 
 Because nothing is expressed in frames, one parameter file holds at 30, 60, 120 or
-250 fps. Every field is documented in docs/parameters.md (a test keeps the two in step).
+250 fps. Because the evidence thresholds are ratios to the recording's own tracking
+noise, the same file holds for a clean and a jittery pose model. Every field is documented
+in docs/parameters.md (a test keeps the two in step); each carries its valid range.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+import math
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import yaml
@@ -14,51 +17,57 @@ import yaml
 from scratchflow.errors import InputError
 
 
+def _range(low: float, high: float = math.inf, *, low_open: bool = False) -> dict:
+    return {"range": (low, high, low_open)}
+
+
 @dataclass(frozen=True)
 class ScratchParams:
     # Stroke frequency band: mouse hind-limb scratching runs at roughly 10-25 Hz.
-    min_stroke_hz: float = 8.0
-    max_stroke_hz: float = 30.0
-    # One stroke is one back-and-forth of the paw: its excursion (peak prominence of the
-    # right-minus-left paw difference) and its width at half prominence.
-    min_prominence_bl: float = 0.04
-    max_prominence_bl: float = 0.8
-    min_stroke_width_s: float = 0.008
-    max_stroke_width_s: float = 0.08
-    # Grouping: strokes closer than 1/min_stroke_hz form a train; trains closer than
-    # merge_gap_s form one bout; a bout needs min_strokes strokes.
-    merge_gap_s: float = 0.2
-    min_strokes: int = 3
-    # The body must be still: median speed of the body centre, and body oscillation in
-    # the stroke band relative to the paw difference (whole-body shakes move all points).
-    max_body_speed_bl_s: float = 1.0
-    max_body_ratio: float = 0.5
+    min_stroke_hz: float = field(default=8.0, metadata=_range(0, low_open=True))
+    max_stroke_hz: float = field(default=30.0, metadata=_range(0, low_open=True))
+    # A stroke is a peak of the paw's band-passed motion along its stroke axis. Its
+    # prominence must reach both an absolute floor and a multiple of the jitter's spread.
+    min_prominence_bl: float = field(default=0.02, metadata=_range(0, 1))
+    min_stroke_snr: float = field(default=2.0, metadata=_range(0, 100))
+    # Strokes further apart than merge_gap_s start a new bout (a paw-down pause); a bout
+    # needs min_strokes strokes.
+    merge_gap_s: float = field(default=0.2, metadata=_range(0, 10))
+    min_strokes: int = field(default=3, metadata=_range(2, 1000))
+    # Candidates: a short-time spectral peak this many times the jitter's power.
+    min_window_snr: float = field(default=8.0, metadata=_range(1, 1e6))
+    # Evidence tests, one per bout (docs/design.md says what each is for).
+    min_bout_snr: float = field(default=3.0, metadata=_range(0, 1e6, low_open=True))
+    max_interval_cv: float = field(default=0.35, metadata=_range(0, 10, low_open=True))
+    min_periodicity: float = field(default=0.3, metadata=_range(0, 1, low_open=True))
+    min_paw_ratio: float = field(default=3.0, metadata=_range(0, 1e6, low_open=True))
+    min_sum_ratio: float = field(default=0.3, metadata=_range(0, 10, low_open=True))
+    max_body_ratio: float = field(default=0.5, metadata=_range(0, 100, low_open=True))
+    max_body_speed_bl_s: float = field(default=1.0, metadata=_range(0, 100, low_open=True))
+    # Bouts whose confidence (the weakest test's margin, see docs/parameters.md) is below
+    # this are dropped; 0.5 keeps every bout that passes every test.
+    min_confidence: float = field(default=0.5, metadata=_range(0, 1))
     # Likelihood policy. A scratching paw is blurred, so low likelihood alone never
     # removes a point; a point is dropped only below likelihood_floor, or when it is both
     # below glitch_likelihood and further than glitch_distance_bl from its neighbours'
     # median (glitch_window_s). Gaps up to max_interp_gap_s are interpolated.
-    likelihood_floor: float = 0.01
-    glitch_likelihood: float = 0.5
-    glitch_distance_bl: float = 0.5
-    glitch_window_s: float = 0.25
-    max_interp_gap_s: float = 0.1
+    likelihood_floor: float = field(default=0.01, metadata=_range(0, 1))
+    glitch_likelihood: float = field(default=0.5, metadata=_range(0, 1))
+    glitch_distance_bl: float = field(default=0.5, metadata=_range(0, 100, low_open=True))
+    glitch_window_s: float = field(default=0.25, metadata=_range(0, 60, low_open=True))
+    max_interp_gap_s: float = field(default=0.1, metadata=_range(0, 60))
     # Body length (nose to tail base) in pixels; 0 means estimate it from the data.
-    body_length_px: float = 0.0
+    body_length_px: float = field(default=0.0, metadata=_range(0, 1e5))
     # Width of the time bins of the time-binned counts.
-    bin_s: float = 300.0
+    bin_s: float = field(default=300.0, metadata=_range(0, 1e6, low_open=True))
 
     def __post_init__(self):
-        problems = []
-        if not 0 < self.min_stroke_hz < self.max_stroke_hz:
-            problems.append("need 0 < min_stroke_hz < max_stroke_hz")
-        if not 0 < self.min_prominence_bl < self.max_prominence_bl:
-            problems.append("need 0 < min_prominence_bl < max_prominence_bl")
-        if not 0 < self.min_stroke_width_s < self.max_stroke_width_s:
-            problems.append("need 0 < min_stroke_width_s < max_stroke_width_s")
-        if self.min_strokes < 2:
-            problems.append("min_strokes must be at least 2")
-        if self.bin_s <= 0 or self.merge_gap_s < 0 or self.body_length_px < 0:
-            problems.append("bin_s must be > 0; merge_gap_s and body_length_px >= 0")
+        problems = [p for f in fields(self) if (p := _out_of_range(f, getattr(self, f.name)))]
+        if not self.min_stroke_hz < self.max_stroke_hz:
+            problems.append(
+                f"min_stroke_hz ({self.min_stroke_hz:g}) must be below max_stroke_hz "
+                f"({self.max_stroke_hz:g})"
+            )
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -74,10 +83,11 @@ class ScratchParams:
                 source, f"unknown parameter(s) {unknown}", f"valid names: {', '.join(known)}"
             )
         try:
-            typed = {k: (int if known[k] == "int" else float)(v) for k, v in values.items()}
+            typed = {k: _typed(k, known[k], v) for k, v in values.items()}
             return cls(**typed)
         except (TypeError, ValueError) as err:
-            raise InputError(source, f"invalid parameter value: {err}", None) from err
+            raise InputError(source, f"invalid parameter value: {err}",
+                             "see `scratchflow params` for every valid range") from err
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> ScratchParams:
@@ -91,3 +101,32 @@ class ScratchParams:
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+
+def valid_range(name: str) -> str:
+    """The valid range of a parameter, as the messages and docs write it."""
+    low, high, low_open = next(f for f in fields(ScratchParams) if f.name == name).metadata["range"]
+    upper = "" if math.isinf(high) else f" and <= {high:g}"
+    return f"{'>' if low_open else '>='} {low:g}{upper}"
+
+
+def _out_of_range(spec, value) -> str | None:
+    low, high, low_open = spec.metadata["range"]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return f"{spec.name} must be a finite number, got {value!r}"
+    if spec.type == "int" and value != int(value):
+        return f"{spec.name} must be a whole number, got {value!r}"
+    if (value <= low if low_open else value < low) or value > high:
+        return f"{spec.name} must be {valid_range(spec.name)}, got {value!r}"
+    return None
+
+
+def _typed(name: str, kind: str, value):
+    """YAML gives ints, floats and strings; refuse anything that is not a plain number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    if kind == "int":
+        if value != int(value):
+            raise ValueError(f"{name} must be a whole number, got {value!r}")
+        return int(value)
+    return float(value)

@@ -10,6 +10,7 @@ import pandas as pd
 from scratchflow import outputs, storage
 from scratchflow.errors import InputError
 from scratchflow.formats import PoseData, load_pose, pose_record, resolve_roles
+from scratchflow.precision import rounded
 from scratchflow.quantify import files
 from scratchflow.quantify.detect import REQUIRED_ROLES, ScratchResult, detect_scratching
 from scratchflow.quantify.params import ScratchParams
@@ -68,10 +69,11 @@ def quantify_file(request: QuantifyRequest) -> dict[str, Path]:
 def write_outputs(results: list[ScratchResult], pose: PoseData, roles: dict[str, int],
                   request: QuantifyRequest) -> dict[str, Path]:
     paths = files.paths(request.out_dir, Path(request.pose_path).stem)
-    outputs.write_csv(pd.concat([r.bouts for r in results]), paths["bouts"])
-    outputs.write_csv(pd.concat([r.strokes for r in results]), paths["strokes"])
-    outputs.write_csv(summary_table(results), paths["summary"])
-    outputs.write_csv(timebin_table(results, request.params.bin_s), paths["timebins"])
+    # Each number to the precision its measurement has (precision.py), not float noise.
+    outputs.write_csv(rounded(pd.concat([r.bouts for r in results])), paths["bouts"])
+    outputs.write_csv(rounded(pd.concat([r.strokes for r in results])), paths["strokes"])
+    outputs.write_csv(rounded(summary_table(results)), paths["summary"])
+    outputs.write_csv(rounded(timebin_table(results, request.params.bin_s)), paths["timebins"])
     record = outputs.provenance(
         files.STEP,
         [request.pose_path],
@@ -79,11 +81,15 @@ def write_outputs(results: list[ScratchResult], pose: PoseData, roles: dict[str,
         fps=pose.fps,
         bodyparts={role: pose.keypoints[i] for role, i in roles.items()},
         individuals={
-            r.individual: {"body_length_px": r.body_length_px, "rejected_candidates": r.rejected}
+            r.individual: {"body_length_px": r.body_length_px, "noise_floor_bl": r.noise_floor_bl,
+                           "rejected_candidates": r.rejected}
             for r in results
         },
     )
     if request.source_uri:
         record["inputs"][0]["uri"] = request.source_uri
+    # Every count says how its tracks were made, wherever the pose folder is.
+    if pose := pose_record.pose_step_record(Path(request.pose_path)):
+        record["pose"] = pose
     outputs.write_json(record, paths["provenance"])
     return paths

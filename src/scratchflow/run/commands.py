@@ -7,7 +7,8 @@ command line carries only the options that differ from them.
 
 Where the two differ on purpose: the runner adds ``--overwrite`` (its ledger, not the output
 files, decides what is up to date), runs one pose process over every mouse (the model loads
-once), passes ``--failures`` to summarise, and has a clips step that Nextflow lacks.
+once), passes ``--failures`` to summarise and no ``--link-dir`` (its report keeps copies of
+the files it links), and has a clips step that Nextflow lacks.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 # Each step's folder in a run (one-machine run folder, or Nextflow's --outdir).
 STEP_FOLDERS = {"crop": "crop", "pose": "pose", "quantify": "quantify", "clips": "clips",
                 "summarise": "summary"}
-# report.html sits in summary/ and links each mouse's CSVs where they are published.
+# Nextflow's report.html sits in summary/ and links each mouse's CSVs where they are published.
 LINK_DIR = Path("..") / STEP_FOLDERS["quantify"]
 
 
@@ -50,6 +51,7 @@ class QuantifyArgs:
 @dataclass(frozen=True)
 class SummariseArgs:
     groups: Path | None = None  # CSV sample,group or mouse,group
+    control: str | None = None  # the group every other group is compared with
 
 
 def flags(args) -> list[str]:
@@ -91,7 +93,7 @@ def clips(sources: list, out, per_mouse: int | None, overwrite: bool = False) ->
 
 
 def summarise(folders: list, out, args: SummariseArgs, failures: Path | None = None,
-              link_dir: Path | None = LINK_DIR) -> list[str]:
+              link_dir: Path | None = None) -> list[str]:
     return ["summarise", *map(str, folders), "--out", str(out), *flags(args),
             *(["--failures", str(failures)] if failures else []),
             *(["--link-dir", str(link_dir)] if link_dir else [])]

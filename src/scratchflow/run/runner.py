@@ -332,9 +332,10 @@ def clips_task(layout: RunLayout, per_mouse: int) -> Task:
     return Task("clips", "experiment", command, inputs, made)
 
 
-def summarise_task(layout: RunLayout, failures: Path, args: SummariseArgs) -> Task:
+def summarise_task(layout: RunLayout, failures: Path, args: SummariseArgs | None = None) -> Task:
+    args = args or SummariseArgs()
     out_dir = layout.step_dir("summarise")
-    names = [OUTPUT_NAMES[k] for k in ("summary", "statistics", "report")]
+    names = [OUTPUT_NAMES[k] for k in ("summary", "statistics", "comparisons", "report")]
     folders = [layout.step_dir(step) for step in ("crop", "quantify", "clips")]
 
     def made() -> list[Path]:

@@ -23,25 +23,35 @@ def href(path: Path, out_dir: Path) -> str:
     return quote(Path(os.path.relpath(path, out_dir)).as_posix())
 
 
-def csv_links(experiment: Experiment, out_dir: Path,
-              link_dir: Path | None) -> dict[str, list[tuple[str, str]]]:
-    """Links to each mouse's quantify CSVs; ``link_dir`` replaces the folder they were found
-    in, for a pipeline that publishes them elsewhere than where the summary read them."""
+def linked_files(experiment: Experiment) -> list[Path]:
+    """Every file the report links: each mouse's quantify CSVs and review clips."""
+    return [path for files in experiment.files.values()
+            for path in [files.quantify[kind] for kind in CSV_LINKS if kind in files.quantify]
+            + files.clips]
+
+
+def csv_links(experiment: Experiment, out_dir: Path, link_dir: Path | None,
+              copies: dict[Path, Path]) -> dict[str, list[tuple[str, str]]]:
+    """Links to each mouse's quantify CSVs: to their copies beside the report, or, with
+    ``link_dir``, to that folder, for a pipeline that publishes them elsewhere than where the
+    summary read them."""
     links = {}
     for sample, files in experiment.files.items():
         links[sample] = [
             (text, quote((link_dir / files.quantify[kind].name).as_posix()) if link_dir
-             else href(files.quantify[kind], out_dir))
+             else href(copies.get(files.quantify[kind], files.quantify[kind]), out_dir))
             for kind, text in CSV_LINKS.items() if kind in files.quantify
         ]
     return links
 
 
-def clip_links(experiment: Experiment, out_dir: Path) -> dict[str, list[tuple[str, str]]]:
+def clip_links(experiment: Experiment, out_dir: Path,
+               copies: dict[Path, Path]) -> dict[str, list[tuple[str, str]]]:
     links = {}
     for sample, files in experiment.files.items():
         found = sorted(files.clips, key=lambda p: p.name)
-        links[sample] = [(clip_text(p.name, sample), href(p, out_dir)) for p in found]
+        links[sample] = [(clip_text(p.name, sample), href(copies.get(p, p), out_dir))
+                         for p in found]
     return links
 
 
@@ -79,15 +89,16 @@ def figure_list(experiment: Experiment, stats: pd.DataFrame) -> list[tuple[str, 
     bouts = with_labels(experiment.bouts, mice)
     bins = with_labels(experiment.timebins, mice)
     bin_text = figures.bin_length_text(experiment.bin_s)
+    # The groups first, as the comparisons above them; then each mouse.
     made = [
+        ("Totals per group", figures.group_totals(mice),
+         "box and strip plots of total bouts, strokes and scratching time per group"),
+        ("Time course per group", figures.group_time_course(stats, experiment.bin_s),
+         f"bouts per {bin_text} bin: group mean and standard error of the mean"),
         ("Bouts over time", figures.bout_raster(mice, bouts),
          "bout raster: one row per mouse, a bar per bout coloured by the scratching hind paw"),
         (f"Counts per {bin_text} bin, per mouse", figures.timebin_heatmaps(
             mice, bins, experiment.bin_s), "heat maps of bouts and scratching time per bin"),
-        (f"Counts per {bin_text} bin, per group", figures.group_time_course(
-            stats, experiment.bin_s), "group mean and SD per time bin"),
-        ("Totals per group", figures.group_totals(mice),
-         "box and strip plots of total bouts, strokes and scratching time per group"),
     ]
     return [(title, figures.data_uri(figures.png_bytes(fig)), alt) for title, fig, alt in made]
 
@@ -149,14 +160,28 @@ def pose_inputs(provenance: dict[str, dict]) -> list[tuple[str, str, str]]:
             for sample, record in provenance.items() for item in record.get("inputs", [])]
 
 
+def pose_models(experiment: Experiment) -> list[list]:
+    """Per mouse with results, how its poses were made (page.POSE_HEADERS), from the pose
+    step's record that the quantify step keeps in its provenance."""
+    rows = []
+    for sample, record in experiment.provenance.items():
+        pose = record.get("pose") or {}
+        model, software = pose.get("model") or {}, pose.get("software") or {}
+        engine = software.get("torch") or software.get("tensorflow")
+        rows.append([sample, pose.get("engine"), model.get("model"), model.get("snapshot"),
+                     software.get("deeplabcut"), engine, pose.get("device"),
+                     pose.get("created_utc")])
+    return [[value if value else "–" for value in row] for row in rows]
+
+
 def report_title(summary: pd.DataFrame) -> str:
     names = sorted({e for e in summary["experiment"] if isinstance(e, str) and e})
     return "Scratching report" + (f": {', '.join(names)}" if names else "")
 
 
-def report_data(experiment: Experiment, stats: pd.DataFrame, record: dict,
-                previews: list[tuple[str, str, str]], out_dir: Path,
-                link_dir: Path | None) -> ReportData:
+def report_data(experiment: Experiment, stats: pd.DataFrame, comparisons: pd.DataFrame,
+                control: str | None, record: dict, previews: list[tuple[str, str, str]],
+                out_dir: Path, link_dir: Path | None, copies: dict[Path, Path]) -> ReportData:
     summary = experiment.summary
     n_ok = int((summary["status"] == "ok").sum())
     bins = f"; time bins of {experiment.bin_s:g} s" if experiment.bin_s else ""
@@ -166,10 +191,12 @@ def report_data(experiment: Experiment, stats: pd.DataFrame, record: dict,
     return ReportData(
         title=report_title(summary), subtitle=subtitle, summary=summary, stats=stats,
         figures=figure_list(experiment, stats), previews=previews,
-        links=csv_links(experiment, out_dir, link_dir), clips=clip_links(experiment, out_dir),
+        links=csv_links(experiment, out_dir, link_dir, copies),
+        clips=clip_links(experiment, out_dir, copies),
         parameters=parameter_sets(experiment.provenance),
         software=software_table(record["software"], experiment.provenance),
         pose_inputs=pose_inputs(experiment.provenance), inputs=record["inputs"],
-        notes=experiment.warnings, empty_figures_note=NO_RESULTS,
+        notes=experiment.warnings, empty_figures_note=NO_RESULTS, comparisons=comparisons,
+        control=control, pose_models=pose_models(experiment),
     )
 

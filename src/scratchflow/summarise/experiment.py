@@ -193,7 +193,10 @@ def with_groups(tables: list[pd.DataFrame], group_of: pd.Series,
     first = ["sample", "individual", "group"]
     if not tables:  # no mouse has results: still write the header
         return pd.DataFrame(columns=first + [c for c in columns if c not in first])
-    table = pd.concat(tables, ignore_index=True)
+    # A mouse without bouts has an empty table: it adds no rows, and pandas warns that empty
+    # tables will shape the joined columns' types in future, so only tables with rows join.
+    rows = [t for t in tables if not t.empty]
+    table = pd.concat(rows, ignore_index=True) if rows else tables[0]
     keys = pd.MultiIndex.from_frame(table[["sample", "individual"]])
     table.insert(0, "group", group_of.reindex(keys).to_numpy())
     return table[first + [c for c in table.columns if c not in first]]

@@ -19,6 +19,7 @@ from matplotlib.patches import Patch
 LIMB_COLOURS = {"left": "#0072B2", "right": "#D55E00"}  # Okabe-Ito: safe for colour-blindness
 # Groups get the other Okabe-Ito colours, so a group is never mistaken for a limb.
 GROUP_COLOURS = ("#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+GROUP_MARKERS = ("o", "s", "^", "D", "v", "P")  # shapes tell groups apart without colour
 MEASURE_NAMES = {"n_bouts": ("bouts", ""), "n_strokes": ("strokes", ""),
                  "scratching_s": ("scratching time", " (s)")}  # name, unit
 WIDTH_IN, DPI = 11.0, 100
@@ -138,41 +139,85 @@ def annotate_cells(ax, matrix: np.ndarray, fmt: str) -> None:
                     color="white" if top and value > 0.6 * top else "black")
 
 
+def clock(seconds: float, minutes_only: bool) -> str:
+    """A time in minutes: ``5`` when every label is whole minutes, else ``m:ss``."""
+    if minutes_only:
+        return f"{seconds / 60:g}"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+def bin_labels(starts: np.ndarray, ends: np.ndarray, bin_s: float) -> tuple[list[str], str]:
+    """Tick labels of the time bins in minutes, and the axis unit; a bin that the recordings
+    end inside says so, rather than passing for a full bin."""
+    edges = np.concatenate([starts, ends])
+    minutes_only = bool(np.all(np.isclose(edges % 60, 0) | np.isclose(edges % 60, 60)))
+    labels = []
+    for start, end in zip(starts, ends, strict=True):
+        label = f"{clock(start, minutes_only)}–{clock(end, minutes_only)}"
+        if end < start + bin_s - 1e-6:
+            label += (f"\npartial: a {bin_length_text(bin_s)} bin,\nrecordings end at "
+                      f"{clock(end, minutes_only)}")
+        labels.append(label)
+    return labels, "min" if minutes_only else "min:s"
+
+
 def group_time_course(stats: pd.DataFrame, bin_s: float) -> Figure:
-    """Group mean +- SD per time bin, one panel per measure."""
-    bins = stats[stats["period"] == "bin"]
-    scale, unit = time_unit(float(bins["bin_end_s"].max()))
-    groups = list(bins["group"].unique())
-    fig = Figure(figsize=(WIDTH_IN, 3.4), layout="constrained")
-    for ax, measure in zip(fig.subplots(1, 3), MEASURE_NAMES, strict=True):
-        for group, rows in bins[bins["measure"] == measure].groupby("group", sort=True):
-            middle = (rows["bin_start_s"] + np.minimum(rows["bin_end_s"],
-                                                       rows["bin_start_s"] + bin_s)) / 2
-            ax.errorbar(middle / scale, rows["mean"], yerr=rows["sd"].fillna(0), marker="o",
-                        capsize=3, color=group_colour(groups, group),
-                        label=f"{group} (n={int(rows['n'].max())})")
-        ax.set_xlim(0, bins["bin_end_s"].max() / scale)
-        ax.set_ylabel(axis_label(measure, f"per {bin_length_text(bin_s)} bin"))
-        ax.set_xlabel(f"time ({unit}, bin middle)")
-        zero_based(ax)
-    fig.legend(*fig.axes[0].get_legend_handles_labels(), loc="outside upper right",
-               ncols=min(4, len(groups)), frameon=False)
-    fig.suptitle("Group mean ± SD per time bin", x=0.01, ha="left")
+    """Bouts per time bin: each group's mean ± SEM. Groups sit side by side within a bin, with
+    their own marker shapes, so that no marker hides another."""
+    bins = stats[(stats["period"] == "bin") & (stats["measure"] == "n_bouts")]
+    starts = np.sort(bins["bin_start_s"].unique())
+    ends = np.array([bins.loc[bins["bin_start_s"] == s, "bin_end_s"].max() for s in starts])
+    groups = sorted(bins["group"].unique())
+    fig = Figure(figsize=(WIDTH_IN, 3.8), layout="constrained")
+    ax = fig.add_subplot()
+    width = min(0.15, 0.6 / len(groups))  # apart by more than a marker, within the bin
+    for index, group in enumerate(groups):
+        rows = bins[bins["group"] == group].set_index("bin_start_s").reindex(starts)
+        offset = (index - (len(groups) - 1) / 2) * width
+        n_low, n_high = int(rows["n"].min()), int(rows["n"].max())
+        n_text = f"n = {n_high}" if n_low == n_high else f"n = {n_low}–{n_high}"
+        ax.errorbar(np.arange(len(starts)) + offset, rows["mean"], yerr=rows["sem"],
+                    marker=GROUP_MARKERS[index % len(GROUP_MARKERS)], markersize=8,
+                    markeredgecolor="white", capsize=3, linewidth=1,
+                    color=group_colour(groups, group),
+                    label=f"{group} ({n_text} {'mouse' if n_high == 1 else 'mice'})")
+    labels, unit = bin_labels(starts, ends, bin_s)
+    ax.set_xticks(range(len(starts)), labels=labels)
+    ax.set_xlim(-0.5, len(starts) - 0.5)
+    ax.set_xlabel(f"time bin since the start of the recording ({unit})")
+    ax.set_ylabel(f"bouts per {bin_length_text(bin_s)} bin")
+    zero_based(ax)
+    ax.legend(loc="lower right", bbox_to_anchor=(1, 1), ncols=min(4, len(groups)),
+              frameon=False)
+    ax.set_title("Bouts per time bin, group mean ± SEM", loc="left")
     return fig
+
+
+def side_by_side(values: np.ndarray, step: float = 0.07) -> np.ndarray:
+    """Horizontal offsets that set mice with (nearly) the same value side by side, centred,
+    so that no dot hides another; counts tie often. Same offsets every run."""
+    offsets = np.zeros(len(values))
+    if not len(values):
+        return offsets
+    close = max(float(np.ptp(values)), 1.0) / 30  # a dot's height, as a share of the axis
+    order = np.argsort(values, kind="stable")
+    clusters = np.split(order, np.flatnonzero(np.diff(values[order]) > close) + 1)
+    for cluster in clusters:
+        offsets[cluster] = (np.arange(len(cluster)) - (len(cluster) - 1) / 2) * step
+    return offsets
 
 
 def group_totals(mice: pd.DataFrame) -> Figure:
     """Per group: a box of the mice's totals with every mouse drawn as a point."""
     groups = sorted(mice["group"].unique())
-    rng = np.random.default_rng(0)  # same jitter every run: reports can be compared
     fig = Figure(figsize=(WIDTH_IN, 3.8), layout="constrained")
     for ax, measure in zip(fig.subplots(1, 3), MEASURE_NAMES, strict=True):
         data = [mice.loc[mice["group"] == g, measure].astype(float).to_numpy() for g in groups]
         ax.boxplot(data, positions=range(len(groups)), widths=0.5, showfliers=False,
                    medianprops={"color": "black"})
         for position, values in enumerate(data):
-            jitter = rng.uniform(-0.12, 0.12, len(values))
-            ax.scatter(position + jitter, values, s=22, zorder=3,
+            ax.scatter(position + side_by_side(values), values, s=22, zorder=3,
                        color=group_colour(groups, groups[position]))
         ax.set_xticks(range(len(groups)), labels=[f"{g}\n(n={len(d)})"
                                                   for g, d in zip(groups, data, strict=True)],

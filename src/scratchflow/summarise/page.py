@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from scratchflow.summarise.bundle import BUNDLE_DIR
+
 CSS = """
 body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;margin:20px auto;max-width:1200px;
  padding:0 16px;color:#222;line-height:1.4}
@@ -57,6 +59,9 @@ class ReportData:
     inputs: list[dict]  # files the summary read: path, sha256
     notes: list[str] = field(default_factory=list)
     empty_figures_note: str = ""
+    comparisons: pd.DataFrame = field(default_factory=pd.DataFrame)  # group_comparisons.csv
+    control: str | None = None
+    pose_models: list[list] = field(default_factory=list)  # per mouse: POSE_HEADERS
 
 
 def esc(value) -> str:
@@ -118,9 +123,12 @@ def mice_section(data: ReportData) -> str:
                      link_list(data.links.get(r["sample"], [])),
                      link_list(data.clips.get(r["sample"], []))])
         classes.append("" if ok else "failed")
+    hrefs = [href for links in (*data.links.values(), *data.clips.values()) for _, href in links]
+    copies = (f" Files and clips link to copies in {BUNDLE_DIR}/ beside this page: move or send "
+              "the two together." if any(h.startswith(f"{BUNDLE_DIR}/") for h in hrefs) else "")
     return (f"<h2>Mice</h2>{table(headers, rows, {5, 6, 7, 8}, classes)}"
             '<p class="muted">Scratching time is the summed duration of the bouts. Failed mice '
-            "have no numbers and are left out of the figures and statistics.</p>")
+            f"have no numbers and are left out of the figures and statistics.{copies}</p>")
 
 
 def status_boxes(data: ReportData) -> str:
@@ -147,21 +155,108 @@ def figures_section(data: ReportData) -> str:
 def stats_section(data: ReportData) -> str:
     if data.stats.empty:
         return ""
-    headers = ["Group", "Period", "Measure", "n", "Mean", "SD", "Median"]
+    headers = ["Group", "Period", "Measure", "n", "Mean", "SD", "SEM", "Median"]
 
     def rows(period: str) -> list[list]:
         chosen = data.stats[data.stats["period"] == period]
         return [[s.group, "whole recording" if period == "total"
                  else f"{s.bin_start_s:g}-{s.bin_end_s:g} s", MEASURE_TEXT[s.measure], s.n,
-                 number(s.mean, 2), number(s.sd, 2), number(s.median, 2)]
+                 number(s.mean, 2), number(s.sd, 2), number(s.sem, 2), number(s.median, 2)]
                 for s in chosen.itertuples()]
 
+    numeric = {3, 4, 5, 6, 7}
     per_bin = rows("bin")
     binned = (f"<details><summary>Per time bin ({len(per_bin)} rows)</summary>"
-              f"{table(headers, per_bin, {3, 4, 5, 6})}</details>") if per_bin else ""
-    return (f"<h2>Group statistics</h2>{table(headers, rows('total'), {3, 4, 5, 6})}{binned}"
-            '<p class="muted">n: mice with results; SD: sample standard deviation (n - 1), '
-            "empty for one mouse. All rows are in group_statistics.csv.</p>")
+              f"{table(headers, per_bin, numeric)}</details>") if per_bin else ""
+    return (f"<h2>Group statistics</h2>{table(headers, rows('total'), numeric)}{binned}"
+            '<p class="muted">n: mice with results; SD: sample standard deviation (n - 1); '
+            "SEM: standard error of the mean (SD / √n); both empty for one mouse. All rows are "
+            "in group_statistics.csv.</p>")
+
+
+def p_value(value) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
+
+
+def with_interval(value, low, high, digits: int) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    text = f"{value:+.{digits}f}"
+    return text if pd.isna(low) else f"{text} [{low:+.{digits}f}, {high:+.{digits}f}]"
+
+
+def test_cell(row) -> Html:
+    """Mann-Whitney first, Welch's t on a second line."""
+    if pd.isna(row.mann_whitney_p):
+        return Html("–")
+    welch = ("Welch: no spread in either group" if pd.isna(row.welch_t) else
+             f"Welch t({row.welch_df:.1f}) = {row.welch_t:.2f}, {p_value(row.welch_p)}")
+    return Html(f"U = {row.mann_whitney_u:g}, {esc(p_value(row.mann_whitney_p))} "
+                f"({esc(row.mann_whitney_method)})<br>"
+                f'<span class="muted">{esc(welch)}</span>')
+
+
+def comparison_rows(chosen: pd.DataFrame) -> list[list]:
+    rows = []
+    for r in chosen.itertuples():
+        digits = 1 if r.measure == "scratching_s" else 2
+        period = ("whole recording" if r.period == "total"
+                  else f"{r.bin_start_s:g}-{r.bin_end_s:g} s")
+        rows.append([f"{r.group} vs {r.control}", period, MEASURE_TEXT[r.measure],
+                     f"{r.n_group} vs {r.n_control}",
+                     f"{number(r.mean_group, digits)} vs {number(r.mean_control, digits)}",
+                     with_interval(r.difference, r.difference_ci_low, r.difference_ci_high,
+                                   digits),
+                     with_interval(r.cliffs_delta, r.cliffs_delta_ci_low,
+                                   r.cliffs_delta_ci_high, 2),
+                     test_cell(r), r.note])
+    return rows
+
+
+def comparisons_section(data: ReportData) -> str:
+    heading = "<h2>Group comparisons</h2>"
+    if data.control is None:
+        return (f'{heading}<p class="box note">No control group named: give '
+                "<code>--control GROUP</code> (e.g. <code>--control vehicle</code>) to compare "
+                "every group with it.</p>")
+    if data.comparisons.empty:
+        return (f'{heading}<p class="box note">No group besides the control '
+                f"{esc(data.control)}: nothing to compare.</p>")
+    headers = ["Comparison", "Period", "Measure", "n (mice)", "Mean", "Difference [95% CI]",
+               "Cliff's δ [95% CI]", "Test (two-sided)", "Note"]
+    numeric = {4, 5, 6}
+    total = comparison_rows(data.comparisons[data.comparisons["period"] == "total"])
+    per_bin = comparison_rows(data.comparisons[data.comparisons["period"] == "bin"])
+    binned = (f"<details><summary>Per time bin ({len(per_bin)} rows)</summary>"
+              f"{table(headers, per_bin, numeric)}</details>") if per_bin else ""
+    return (f"{heading}<p>Each group against the control group <b>{esc(data.control)}</b>."
+            f"</p>{table(headers, total, numeric)}{binned}"
+            '<p class="muted">Difference: group mean minus control mean. Cliff\'s δ: the '
+            "chance that a mouse of the group scratched more than a control mouse, minus the "
+            "chance it scratched less (−1 to 1; 0: no effect). Intervals: 95 % percentile "
+            "bootstrap (9,999 resamples, each group resampled on its own); with few mice they "
+            "are too narrow, as a resample can only recombine the mice measured. Mann–Whitney "
+            "U: exact, or for many tied mice the normal approximation, as each row says; "
+            "Welch's t below it. "
+            "p-values are not corrected for the number of comparisons (measures and time "
+            "bins). All rows are in group_comparisons.csv.</p>")
+
+
+POSE_HEADERS = ["Mouse (sample)", "Engine", "Model", "Snapshot", "DeepLabCut", "torch / TensorFlow",
+                "Device", "Tracked (UTC)"]
+
+
+def pose_section(data: ReportData) -> str:
+    if not data.pose_models:
+        return ""
+    return ("<h3>Pose estimation, per mouse</h3>"
+            f"{table(POSE_HEADERS, data.pose_models)}"
+            '<p class="muted">From the record the pose step wrote beside each pose file, as '
+            "the quantify step found it. A dash: the pose file was not made by "
+            "<code>scratchflow pose</code>, or was quantified before quantify kept this "
+            "record.</p>")
 
 
 def previews_section(data: ReportData) -> str:
@@ -184,6 +279,7 @@ def provenance_section(data: ReportData) -> str:
     items = "".join(f"<div>{esc(name)}: <b>{esc(version)}</b></div>"
                     for name, version in data.software.items())
     parts.append(f'<h3>Software</h3><div class="params">{items}</div>')
+    parts.append(pose_section(data))
     if data.pose_inputs:
         rows = [[s, p, Html(f'<span class="mono">{esc(h)}</span>')] for s, p, h in data.pose_inputs]
         parts.append("<details><summary>Pose files quantified (sha256)</summary>"
@@ -197,8 +293,9 @@ def provenance_section(data: ReportData) -> str:
 def render_page(data: ReportData) -> str:
     body = "".join([
         f"<h1>{esc(data.title)}</h1><p class=\"muted\">{esc(data.subtitle)}</p>",
-        status_boxes(data), mice_section(data), figures_section(data), stats_section(data),
-        previews_section(data), provenance_section(data),
+        status_boxes(data), mice_section(data), comparisons_section(data),
+        figures_section(data), stats_section(data), previews_section(data),
+        provenance_section(data),
     ])
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{esc(data.title)}</title><style>{CSS}</style></head>"

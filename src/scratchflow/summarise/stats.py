@@ -1,7 +1,8 @@
 """Per-group statistics of bouts, strokes and scratching time, in total and per time bin.
 
 Only mice with results count (failed mice have no numbers). SD is the sample standard
-deviation (n - 1 in the denominator), empty for a group of one mouse.
+deviation (n - 1 in the denominator) and SEM the standard error of the mean (SD / sqrt(n)),
+both empty for a group of one mouse.
 """
 
 from __future__ import annotations
@@ -11,16 +12,18 @@ import pandas as pd
 
 MEASURES = ("n_bouts", "n_strokes", "scratching_s")
 STAT_COLUMNS = ["group", "period", "bin_start_s", "bin_end_s", "measure", "n", "mean", "sd",
-                "median"]
+                "sem", "median"]
 
 
 def describe(values: pd.Series) -> dict[str, float]:
     values = pd.to_numeric(values, errors="coerce").dropna()
     n = len(values)
+    sd = float(values.std(ddof=1)) if n > 1 else np.nan
     return {
         "n": n,
         "mean": float(values.mean()) if n else np.nan,
-        "sd": float(values.std(ddof=1)) if n > 1 else np.nan,
+        "sd": sd,
+        "sem": sd / np.sqrt(n) if n > 1 else np.nan,
         "median": float(values.median()) if n else np.nan,
     }
 

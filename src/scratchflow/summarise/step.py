@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scratchflow import outputs
-from scratchflow.summarise.build import preview_list, report_data
+from scratchflow.precision import rounded
+from scratchflow.summarise.build import linked_files, preview_list, report_data
+from scratchflow.summarise.bundle import bundle_files
 from scratchflow.summarise.collect import collect_run
+from scratchflow.summarise.compare import group_comparisons
 from scratchflow.summarise.experiment import load_experiment, read_failures, read_groups
 from scratchflow.summarise.files import OUTPUT_NAMES
 from scratchflow.summarise.page import render_page
@@ -28,12 +31,13 @@ class SummariseRequest:
     failures: Path | None = None  # sample,step,reason (the one-machine runner writes it)
     groups: Path | None = None  # sample,group or mouse,group: overrides the metadata
     link_dir: Path | None = None  # where the report's CSV links point (relative to it)
+    control: str | None = None  # the group every other group is compared with
 
     def parameters(self) -> dict:
         return {"folders": [str(f) for f in self.folders], "out_dir": str(self.out_dir),
                 "failures": self.failures and str(self.failures),
                 "groups": self.groups and str(self.groups),
-                "link_dir": self.link_dir and str(self.link_dir)}
+                "link_dir": self.link_dir and str(self.link_dir), "control": self.control}
 
 
 @dataclass(frozen=True)
@@ -52,16 +56,22 @@ def summarise(request: SummariseRequest) -> SummariseResult:
     if request.failures:
         experiment.inputs.append(request.failures)
     stats = group_statistics(experiment.summary, experiment.timebins)
+    comparisons = group_comparisons(experiment.summary, experiment.timebins, request.control)
     previews = preview_list(experiment)  # before the provenance: previews are inputs too
     record = outputs.provenance("summarise", experiment.inputs, request.parameters(),
                                 bin_s=experiment.bin_s, warnings=experiment.warnings)
     record["software"].update(outputs.software_versions(REPORT_PACKAGES))
 
     paths = {key: request.out_dir / name for key, name in OUTPUT_NAMES.items()}
-    outputs.write_csv(experiment.summary, paths["summary"])
-    outputs.write_csv(experiment.timebins, paths["timebins"])
-    outputs.write_csv(stats, paths["statistics"])
-    data = report_data(experiment, stats, record, previews, request.out_dir, request.link_dir)
+    # Each number to the precision its measurement has (precision.py), not float noise.
+    outputs.write_csv(rounded(experiment.summary), paths["summary"])
+    outputs.write_csv(rounded(experiment.timebins), paths["timebins"])
+    outputs.write_csv(rounded(stats), paths["statistics"])
+    outputs.write_csv(rounded(comparisons), paths["comparisons"])
+    # Without a publishing folder to link, the linked files travel beside the report.
+    copies = {} if request.link_dir else bundle_files(linked_files(experiment), request.out_dir)
+    data = report_data(experiment, stats, comparisons, request.control, record, previews,
+                       request.out_dir, request.link_dir, copies)
     with outputs.atomic_path(paths["report"]) as tmp:
         tmp.write_text(render_page(data), encoding="utf-8")
     outputs.write_json(record, paths["provenance"])  # last: it vouches for the others

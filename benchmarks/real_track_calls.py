@@ -1,0 +1,108 @@
+"""Scratch calls on the untouched real tracks in ../shared/data, with default parameters.
+
+Nothing is injected: every call here is either real scratching or a false call. For VAME,
+whose real video matches its tracks (CSV row i+2 is decoded frame i), each call also gets
+a contact sheet of its frames with the hind paws marked, so a person can say what it is.
+
+    python benchmarks/real_track_calls.py [--shared ../shared/data] [--out benchmarks/out]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scratch_generator as gen
+
+from scratchflow.formats import PoseData
+from scratchflow.quantify import ScratchParams, detect_scratching
+
+ROLES = {role: i for i, role in enumerate(gen.ROLES)}
+VAME_VIDEO = "vame_bottomup/tests/tests_project_sample_data/cropped_video.mp4"
+
+
+def as_pose(background: gen.Background) -> PoseData:
+    return PoseData(background.position[:, None], background.likelihood[:, None], gen.ROLES,
+                    ("mouse",), background.fps, background.name)
+
+
+def calls(shared: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    summary, bouts = [], []
+    for name in gen.SHARED_BACKGROUNDS:
+        background = gen.load_background(shared, name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # 25-30 fps tracks alias fast strokes: known
+            result = detect_scratching(as_pose(background), ROLES, ScratchParams())
+        hours = result.duration_s / 3600
+        summary.append({"track": name, "fps": background.fps, "seconds": result.duration_s,
+                        "bouts": len(result.bouts), "bouts_per_hour": len(result.bouts) / hours,
+                        "noise_floor_bl": max(result.noise_floor_bl.values()),
+                        **{f"rejected_{k}": v for k, v in result.rejected.items() if v}})
+        bouts.append(result.bouts.assign(track=name))
+    return pd.DataFrame(summary), pd.concat(bouts, ignore_index=True)
+
+
+def contact_sheet(video: Path, pose: PoseData, bout, out: Path, columns: int = 6) -> Path:
+    """Frames from half a second before to half a second after a call, hind paws marked."""
+    import cv2
+
+    first = max(0, int(bout.start_frame - 0.5 * pose.fps))
+    last = min(pose.n_frames - 1, int(bout.end_frame + 0.5 * pose.fps))
+    capture = cv2.VideoCapture(str(video))
+    capture.set(cv2.CAP_PROP_POS_FRAMES, first)
+    tiles = []
+    for frame_index in range(first, last + 1):
+        ok, frame = capture.read()
+        if not ok:
+            break
+        inside = bout.start_frame <= frame_index <= bout.end_frame
+        for role, colour in (("hind_left", (255, 80, 0)), ("hind_right", (0, 80, 255))):
+            x, y = pose.position[frame_index, 0, ROLES[role]]
+            if np.isfinite(x):
+                cv2.circle(frame, (int(x), int(y)), 10, colour, 2)
+        cv2.putText(frame, f"{frame_index / pose.fps:.2f}s{' CALL' if inside else ''}", (10, 40),
+                    cv2.FONT_HERSHEY_SIMPLEX, 1.2, (0, 255, 0) if inside else (200, 200, 200), 2)
+        tiles.append(cv2.resize(frame, (frame.shape[1] // 3, frame.shape[0] // 3)))
+    capture.release()
+    blank = np.zeros_like(tiles[0])
+    tiles += [blank] * (-len(tiles) % columns)
+    rows = [np.hstack(tiles[i:i + columns]) for i in range(0, len(tiles), columns)]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(out), np.vstack(rows))
+    return out
+
+
+def review_clip(video: Path, bout, fps: float, out: Path) -> Path:
+    start = max(0.0, bout.start_s - 1.0)
+    subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-ss", f"{start:.3f}", "-i", str(video),
+                    "-t", f"{bout.end_s - start + 1.0:.3f}", "-c:v", "libx264", "-crf", "20",
+                    str(out)], check=True)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path,
+                        default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "out")
+    args = parser.parse_args()
+    summary, bouts = calls(args.shared)
+    args.out.mkdir(parents=True, exist_ok=True)
+    summary.to_csv(args.out / "real_track_calls_summary.csv", index=False)
+    bouts.to_csv(args.out / "real_track_calls.csv", index=False)
+    print(summary.round(3).to_string(index=False), end="\n\n")
+    print(bouts.round(3).to_string(index=False))
+    vame = as_pose(gen.load_background(args.shared, "vame"))
+    for bout in bouts[bouts.track == "vame"].itertuples():
+        stem = args.out / "vame_calls" / f"call{bout.bout_id:02d}_at_{bout.start_frame}"
+        review_clip(args.shared / VAME_VIDEO, bout, vame.fps, stem.with_suffix(".mp4"))
+        print("review:", contact_sheet(args.shared / VAME_VIDEO, vame, bout,
+                                       stem.with_suffix(".png")))
+
+
+if __name__ == "__main__":
+    main()
