@@ -53,7 +53,9 @@ class Conditions:
     """What a family of cases varies, in physical units."""
 
     jitter: tuple[float, ...] = (0.5, 1.0, 1.5, 2.0)  # multiples of JITTER_1X_BL, one per case
-    amplitude_bl: tuple[float, float] = (0.05, 0.3)  # stroke excursion, drawn log-uniform
+    # Stroke excursion, drawn log-uniform. The main mix starts at 0.08 BL (DeepLabCut jitter
+    # at 2x is 0.024 BL); the amplitude family goes down to 0.05 BL on its own.
+    amplitude_bl: tuple[float, float] = (0.08, 0.3)
     stroke_hz: tuple[float, float] = (10.0, 25.0)
     strokes: tuple[int, int] = (3, 40)
     confounders: tuple[str, ...] = CONFOUNDERS

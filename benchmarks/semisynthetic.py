@@ -39,7 +39,7 @@ TARGETS = {"bout_f1": 0.95, "time_f1": 0.95, "median_stroke_error": 0.10, "limb_
 TARGET_CONFOUNDER_FALSE_PER_10_MIN = 1.0
 ROLES = {role: i for i, role in enumerate(gen.ROLES)}
 TUNING_SPACE = {
-    "min_window_snr": [6.0, 8.0, 10.0, 12.0],
+    "min_window_snr": [4.0, 5.0, 6.0, 8.0, 10.0],
     "min_bout_snr": [2.0, 3.0, 4.0, 5.0],
     "max_interval_cv": [0.15, 0.2, 0.25, 0.3, 0.35],
     "min_periodicity": [0.2, 0.3, 0.4, 0.5],

@@ -364,7 +364,7 @@ def _candidate_segments(sig: _Signals, side: str, params: ScratchParams) -> list
 class _Bout:
     snr: float  # power along the stroke axis in the stroke's band, over the jitter's
     periodicity: float  # autocorrelation of the stroke-band motion at one stroke period
-    excess_power: dict[str, float]  # per series, power in that band above the jitter's
+    power: dict[str, float]  # per series, power in the stroke's band
     noise_power: dict[str, float]  # per series, the jitter's power in that band
     peaks: np.ndarray  # stroke frames
     times: np.ndarray  # stroke times in frames, to a fraction of a frame
@@ -416,6 +416,7 @@ def _bouts_in_segment(sig: _Signals, side: str, candidate: slice,
     groups = _stroke_groups(peaks, prominence, sig.fps, frequency, params)
     if not groups:
         return []
+    times = _subframe(shape, peaks)
     narrow_all = {k: _zero_phase(narrow_sos, v[segment], axis=0) for k, v in sig.series.items()}
     bouts = []
     for group in groups:
@@ -423,13 +424,12 @@ def _bouts_in_segment(sig: _Signals, side: str, candidate: slice,
         usable = valid[span]
         bouts.append(_Bout(
             snr=float(np.mean(narrow[span][usable] ** 2)) / (sig.noise_var[side] * gain),
-            periodicity=_periodicity(broad[span] @ axis, sig.fps / frequency),
-            excess_power={k: max(0.0, float(np.mean(np.sum(v[span][usable] ** 2, axis=1)))
-                                 - 2 * sig.noise_var[k] * gain)
-                          for k, v in narrow_all.items()},
+            periodicity=_periodicity(broad[span] @ axis, _stroke_period(times[group])),
+            power={k: float(np.mean(np.sum(v[span][usable] ** 2, axis=1)))
+                   for k, v in narrow_all.items()},
             noise_power={k: 2 * v * gain for k, v in sig.noise_var.items()},
             peaks=peaks[group] + segment.start,
-            times=_subframe(shape, peaks[group]) + segment.start,
+            times=times[group] + segment.start,
             amplitude_bl=prominence[group] / sig.body_length,
             frequency_hz=frequency,
         ))
@@ -476,7 +476,12 @@ def _periodicity(values: np.ndarray, period: float) -> float:
     """Autocorrelation at one stroke period of the motion along the stroke axis, in the
     whole stroke band. A train of strokes repeats itself a period later; jitter and
     irregular motion do not, even where a narrow filter would make them look periodic."""
-    lag = int(round(period))
+    # At 60 fps a 25 Hz stroke lasts 2.4 frames: resample to 8 samples a period or more,
+    # so that the lag is one period and not the nearest whole frame.
+    upsample = max(1, int(np.ceil(8 / period)))
+    if upsample > 1:
+        values = signal.resample_poly(values, upsample, 1)
+    lag = int(round(period * upsample))
     if not 0 < lag < len(values) - 1:
         return 0.0
     head, tail = values[:-lag], values[lag:]
@@ -534,34 +539,36 @@ _TESTS = {
 def _evidence(sig: _Signals, side: str, bout: _Bout, params: ScratchParams) -> dict[str, float]:
     """The statistic of every test in _TESTS for one bout.
 
-    Powers are in the bout's own band and above the jitter's, so jitter alone neither
-    makes a paw look active nor hides that the other paw is still. A power that jitter
-    could have made alone counts as a quarter of the jitter's power.
+    The one-paw and body tests compare powers above the jitter's, so jitter alone neither
+    makes a still paw look active nor hides that it is still; a power that jitter could
+    have made alone counts as a quarter of the jitter's. The label-swap test compares the
+    whole powers: jitter only pushes it towards passing.
     """
     other = "right" if side == "left" else "left"
-    excess, noise = bout.excess_power, bout.noise_power
-    span = _bout_span(bout.peaks, sig.fps / bout.frequency_hz)
+    power, noise = bout.power, bout.noise_power
+    excess = {k: max(0.0, power[k] - noise[k]) for k in power}
 
     def floor(name: str) -> float:
         return max(excess[name], 0.25 * noise[name])
 
+    span = _bout_span(bout.peaks, sig.fps / bout.frequency_hz)
     return {
         "snr": bout.snr,
         "irregular": _interval_cv(bout.times),
         "aperiodic": max(bout.periodicity, 1e-6),
         "not_one_paw": excess[side] / floor(other),
-        "label_swap": excess["sum"] / floor("diff"),
+        "label_swap": power["sum"] / max(power["diff"], 1e-12),
         "whole_body": float(np.sqrt(excess["centre"] / floor(side))),
         "moving": float(np.nanmedian(sig.speed_bl_s[span])),
     }
 
 
-def _periods(peaks: np.ndarray) -> np.ndarray:
-    """Stroke intervals in frames, an interval near a multiple of the median being that
-    many periods with strokes missed in between."""
-    intervals = np.diff(peaks).astype(float)
-    return np.repeat(intervals / (n := np.maximum(1, np.round(intervals / np.median(intervals)))),
-                     n.astype(int))
+def _periods(times: np.ndarray) -> np.ndarray:
+    """Stroke intervals in frames. An interval of 1.6 median intervals or more holds missed
+    strokes: it counts as that many periods, rounded."""
+    intervals = np.diff(times).astype(float)
+    periods = np.maximum(1, np.floor(intervals / np.median(intervals) + 0.4))
+    return np.repeat(intervals / periods, periods.astype(int))
 
 
 def _stroke_period(peaks: np.ndarray) -> float:
