@@ -58,7 +58,7 @@ DEMO_CROP := --box-size 192 --offset-x 20
 demo: install
 	$(VENV)/bin/scratchflow run examples/demo_experiment --model examples/demo_model/project \
 		--out demo_output $(DEMO_CROP) --params examples/demo_experiment/params.yaml \
-		--control vehicle --clips 2 --truth examples/demo_experiment/truth_bouts.csv
+		--control vehicle --clips-per-mouse 2 --truth examples/demo_experiment/truth_bouts.csv
 
 # Everything in .venv, then the TensorFlow engine's tests in .venv-tf.
 test: install install-tf

@@ -19,8 +19,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scratchflow.pose_io import load_pose
-from scratchflow.synthetic_arena import ArenaSettings, render_arena, truth_keypoints, with_seconds
+from scratchflow.devtools.synthetic_arena import (
+    ArenaSettings,
+    render_arena,
+    truth_keypoints,
+    with_seconds,
+)
+from scratchflow.formats import load_pose
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "benchmarks" / "out"
@@ -71,9 +76,9 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "scratchflow", "run", str(args.work / "raw"), "--model",
                     str(MODEL), "--out", str(run), "--box-size", "192", "--offset-x", "20",
                     "--truth", str(args.work / "truth_bouts.csv")], check=False)
-    from scratchflow.evaluate import score
-    from scratchflow.run_report import truth_pairs
-    from scratchflow.runner import RunLayout
+    from scratchflow.quantify.evaluate import score
+    from scratchflow.run.report import truth_pairs
+    from scratchflow.run.runner import RunLayout
 
     scores = score(truth_pairs(RunLayout(run), pd.read_csv(args.work / "truth_bouts.csv")))
     result = {"videos": args.videos, "seconds": args.seconds, "bouts_per_mouse": args.bouts,

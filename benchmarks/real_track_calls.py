@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import scratch_generator as gen
 
-from scratchflow.pose_io import PoseData
-from scratchflow.scratch import ScratchParams, detect_scratching
+from scratchflow.formats import PoseData
+from scratchflow.quantify import ScratchParams, detect_scratching
 
 ROLES = {role: i for i, role in enumerate(gen.ROLES)}
 VAME_VIDEO = "vame_bottomup/tests/tests_project_sample_data/cropped_video.mp4"

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import tables
 
-from scratchflow.pose_io import PoseData, load_pose, resolve_roles
+from scratchflow.formats import PoseData, load_pose, resolve_roles
 
 ROLES = ("nose", "tail_base", "fore_left", "fore_right", "hind_left", "hind_right")
 NOSE, TAIL, FORE_L, FORE_R, HIND_L, HIND_R = range(6)

@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 import scratch_generator as gen
 
-from scratchflow.evaluate import match_bouts, score
-from scratchflow.scratch import ScratchParams, detect_scratching
-from scratchflow.tune import Case as TuneCase
-from scratchflow.tune import tune
+from scratchflow.quantify import ScratchParams, detect_scratching
+from scratchflow.quantify.evaluate import match_bouts, score
+from scratchflow.quantify.tune import Case as TuneCase
+from scratchflow.quantify.tune import tune
 
 SPLITS = {
     "tuning": (("vame", "jabs_v2"), 0),

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from scratchflow.cli import main
-from scratchflow.pose_io import load_pose
+from scratchflow.formats import load_pose
 
 PROJECT = "dlc_openfield/examples/openfield-Pranav-2018-10-30"
 HELD_OUT_EVERY = 10  # every 10th labelled frame is held out of training
@@ -86,7 +86,7 @@ def run_pose_on_real_video(shared_data: Path, model: Path, tmp_path: Path, *opti
     assert np.isfinite(pose.position).all()
     assert (x >= -margin).all() and (x < 640 + margin).all()
     assert (y >= -margin).all() and (y < 480 + margin).all()
-    record = json.loads((tmp_path / "pose" / "m3v1_first300.json").read_text())
+    record = json.loads((tmp_path / "pose" / "m3v1_first300.pose.json").read_text())
     assert record["frames"] == VIDEO_FRAMES and record["fps"] == pytest.approx(30, rel=1e-3)
     assert record["model"]["bodyparts"][0] == "snout"
     return record

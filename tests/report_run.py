@@ -1,7 +1,7 @@
 """A realistic run folder for the report tests: real crop, synthetic poses, real quantify.
 
 Layout of the one-machine runner: ``crop/<raw video>/`` (videos, sidecars, previews),
-``pose/`` (``<sample>.h5`` + ``<sample>.json``) and ``quantify/``. Two raw videos give four
+``pose/`` (``<sample>.h5`` + ``<sample>.pose.json``) and ``quantify/``. Two raw videos give four
 mice in two groups; one mouse does not scratch, one fails at the pose step.
 """
 
@@ -13,11 +13,15 @@ from pathlib import Path
 
 from scratchflow.crop.boxes import CropGeometry
 from scratchflow.crop.run import CropOptions, crop_video
-from scratchflow.pose_io import resolve_roles
-from scratchflow.scratch import ScratchParams
-from scratchflow.scratch.quantify import QuantifyRequest, quantify_file
-from scratchflow.synthetic import Scenario, inject, procedural_mouse, to_dlc_table
-from scratchflow.synthetic_video import DEFAULT_METADATA, SyntheticRig, make_synthetic_video
+from scratchflow.devtools.synthetic_pose import Scenario, inject, procedural_mouse, write_dlc
+from scratchflow.devtools.synthetic_video import (
+    DEFAULT_METADATA,
+    SyntheticRig,
+    make_synthetic_video,
+)
+from scratchflow.formats import resolve_roles
+from scratchflow.quantify import ScratchParams
+from scratchflow.quantify.step import QuantifyRequest, quantify_file
 
 RIG = SyntheticRig(width=960, height=540, fps=30, seconds=0.5, enclosure_px=260, qr_module_px=6)
 RAW = {
@@ -62,8 +66,8 @@ def write_pose(folder: Path, sample: str, minutes: float, fps: float, seed: int,
     pose, _, _ = inject(background, resolve_roles(background), fps, seed, scenario)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{sample}.h5"
-    to_dlc_table(pose).to_hdf(path, key="df_with_missing", format="table", mode="w")
+    write_dlc(pose, path)
     # As `scratchflow pose` records it; the quiet mouse's poses come from elsewhere (fps only).
     record = {**POSE_RECORD, "fps": fps} if scratches else {"fps": fps}
-    (folder / f"{sample}.json").write_text(json.dumps(record) + "\n")
+    (folder / f"{sample}.pose.json").write_text(json.dumps(record) + "\n")
     return path

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scratchflow.scratch import ScratchParams
+from scratchflow.quantify import ScratchParams
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 

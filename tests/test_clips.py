@@ -17,11 +17,11 @@ import pytest
 from click.testing import CliRunner
 
 from scratchflow.cli import main
+from scratchflow.clips.step import choose_bouts, clip_name
+from scratchflow.devtools.synthetic_pose import SKELETON, write_dlc
 from scratchflow.ffmpeg import probe, write_video
-from scratchflow.pose_io import PoseData
-from scratchflow.report.clips import choose_bouts, clip_name
-from scratchflow.report.summarise import SummariseRequest, summarise
-from scratchflow.synthetic import SKELETON, to_dlc_table
+from scratchflow.formats import PoseData
+from scratchflow.summarise.step import SummariseRequest, summarise
 
 FPS, FRAMES, WIDTH, HEIGHT = 30, 150, 320, 240
 BAR_ROWS = slice(100, 130)  # below the text lines, away from the paws
@@ -56,7 +56,7 @@ def mouse(tmp_path_factory):
     position = np.full((FRAMES, 1, len(SKELETON), 2), 160.0)
     position[:, 0, 4, 0] = 140 + 10 * np.sin(2 * np.pi * 15 * t)
     pose = PoseData(position, np.ones((FRAMES, 1, len(SKELETON))), SKELETON, ("m1",), FPS, "test")
-    to_dlc_table(pose).to_hdf(folder / "m1.h5", key="df_with_missing", format="table", mode="w")
+    write_dlc(pose, folder / "m1.h5")
     rows = [("m1", b, first, last, first / FPS, last / FPS, (last - first) / FPS, limb,
              n, 12.0, 0.1) for b, first, last, limb, n in BOUTS]
     pd.DataFrame(rows, columns=["individual", "bout_id", "start_frame", "end_frame", "start_s",
@@ -113,7 +113,7 @@ def test_paws_and_counter_are_drawn(mouse, tmp_path):
 
 def test_sample_draws_the_same_bouts_for_a_seed(mouse, tmp_path):
     for out in ("a", "b"):
-        result = clips(mouse, "--out", tmp_path / out, "--sample", 2, "--seed", 3)
+        result = clips(mouse, "--out", tmp_path / out, "--clips-per-mouse", 2, "--seed", 3)
         assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert len(names) == 2 and names == sorted(p.name for p in (tmp_path / "b").iterdir())

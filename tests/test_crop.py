@@ -14,18 +14,18 @@ from click.testing import CliRunner
 
 from scratchflow.cli import main
 from scratchflow.crop.boxes import Box, CropGeometry, parse_boxes
-from scratchflow.crop.qr import QrCode, assign_labels, find_codes, payload_label, read_frames
+from scratchflow.crop.qr import QrCode, assign_labels, find_codes, frames_at, payload_label
 from scratchflow.crop.run import CropOptions, crop_video
-from scratchflow.errors import InputError
-from scratchflow.ffmpeg import probe, write_video
-from scratchflow.outputs import sha256_file
-from scratchflow.synthetic_video import (
+from scratchflow.devtools.synthetic_video import (
     DEFAULT_METADATA,
     SyntheticRig,
     make_synthetic_video,
     paste_code,
     write_metadata,
 )
+from scratchflow.errors import InputError
+from scratchflow.ffmpeg import probe, write_video
+from scratchflow.outputs import sha256_file
 
 RIG = SyntheticRig(width=960, height=540, fps=30, seconds=2, enclosure_px=260, qr_module_px=6,
                    occluded_frames=10)
@@ -141,7 +141,7 @@ def read_all_first(path: Path, count: int) -> list[np.ndarray]:
 def test_rotated_unnamed_codes_are_ordered_left_to_right(tmp_path):
     rig = replace(SHORT, payloads=("rig7 code A", "rig7 code B"), qr_rotation_deg=25)
     video = make_synthetic_video(tmp_path, "rot", rig)
-    codes = find_codes(video.video, read_frames(video.video, [0, 7, 14]), expected=2)
+    codes = find_codes(video.video, frames_at(video.video, [0, 7, 14]), expected=2)
     assert [(c.payload, c.label) for c in codes] == [("rig7 code A", "left"),
                                                      ("rig7 code B", "right")]
 

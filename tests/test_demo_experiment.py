@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from scratchflow.report.compare import smallest_p
-from scratchflow.scratch import ScratchParams
+from scratchflow.quantify import ScratchParams
+from scratchflow.summarise.compare import smallest_p
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "examples" / "demo_experiment"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from scratchflow.devtools.synthetic_pose import SKELETON, procedural_mouse
 from scratchflow.errors import InputError
-from scratchflow.pose_io import PoseData, resolve_roles
-from scratchflow.scratch import ScratchParams, detect_scratching
-from scratchflow.synthetic import SKELETON, procedural_mouse
+from scratchflow.formats import PoseData, resolve_roles
+from scratchflow.quantify import ScratchParams, detect_scratching
 
 BODY = np.array([[100, 0], [0, 0], [80, -10], [80, 10], [20, -15], [20, 15]], float)
 HIND = {"left": 4, "right": 5}

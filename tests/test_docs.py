@@ -6,7 +6,7 @@ import re
 from dataclasses import fields
 from pathlib import Path
 
-from scratchflow.scratch import ScratchParams
+from scratchflow.quantify import ScratchParams
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -7,12 +7,12 @@ import pytest
 from click.testing import CliRunner
 
 from scratchflow.cli import main
+from scratchflow.devtools.synthetic_pose import Scenario, inject, procedural_mouse
 from scratchflow.errors import InputError
-from scratchflow.evaluate import match_bouts, read_annotations, score
-from scratchflow.pose_io import resolve_roles
-from scratchflow.scratch import ScratchParams
-from scratchflow.synthetic import Scenario, inject, procedural_mouse
-from scratchflow.tune import Case, tune
+from scratchflow.formats import resolve_roles
+from scratchflow.quantify import ScratchParams
+from scratchflow.quantify.evaluate import match_bouts, read_annotations, score
+from scratchflow.quantify.tune import Case, tune
 
 
 def bouts(rows):
@@ -76,9 +76,9 @@ def test_tune_recovers_from_bad_defaults(tmp_path):
 def test_tune_cli_writes_params(tmp_path):
     background = procedural_mouse(30, 60, seed=2)
     pose, truth, _ = inject(background, resolve_roles(background), 120, 2, Scenario(n_bouts=3))
-    from scratchflow.synthetic import to_dlc_table
+    from scratchflow.devtools.synthetic_pose import write_dlc
 
-    to_dlc_table(pose).to_hdf(tmp_path / "m.h5", key="df_with_missing", format="table")
+    write_dlc(pose, tmp_path / "m.h5")
     truth.to_csv(tmp_path / "m_truth.csv", index=False)
     (tmp_path / "manifest.csv").write_text("pose,annotations,fps\nm.h5,m_truth.csv,120\n")
     result = CliRunner().invoke(main, ["tune", str(tmp_path / "manifest.csv"), "--trials", "4",

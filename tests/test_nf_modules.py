@@ -139,7 +139,7 @@ def _quantify_values(stem: str, args: str, params_arg: str = "") -> dict[str, st
     return {
         "meta.id": stem,
         "pose": f"{stem}.h5",
-        "pose_json": f"{stem}.json",
+        "pose_json": f"{stem}.pose.json",
         "task.process": "QUANTIFY_SCRATCH",
         "task.ext.args ?: ''": args,
         "detector_params ? \"--params ${detector_params}\" : ''": params_arg,

@@ -17,9 +17,9 @@ from click.testing import CliRunner
 from scratchflow.cli import main
 from scratchflow.errors import InputError
 from scratchflow.ffmpeg import probe
+from scratchflow.formats import load_pose
 from scratchflow.pose import open_project, require_engine
-from scratchflow.pose_io import load_pose
-from scratchflow.scratch import REQUIRED_ROLES
+from scratchflow.quantify import REQUIRED_ROLES
 
 SHUFFLE = "dlc-models-pytorch/iteration-0/demoJan1-trainset95shuffle1"
 BODYPARTS = ["nose", "tail_base", "fore_paw_left", "fore_paw_right", "hind_paw_left",
@@ -138,7 +138,7 @@ def test_cli_reports_project_error_without_traceback(tmp_path):
 @pytest.fixture(scope="module")
 def mouse_video(tmp_path_factory):
     """One cropped mouse video from a freshly rendered arena, and its truth in crop pixels."""
-    from scratchflow.synthetic_arena import ArenaSettings, render_arena, with_seconds
+    from scratchflow.devtools.synthetic_arena import ArenaSettings, render_arena, with_seconds
 
     folder = tmp_path_factory.mktemp("arena")
     settings = with_seconds(ArenaSettings(), 2.0, 0)
@@ -164,7 +164,7 @@ def test_demo_model_tracks_rendered_mouse(demo_model, mouse_video, tmp_path):
     table = pd.read_hdf(tmp_path / f"{video.stem}.h5", "df_with_missing")
     assert table.columns.names == ["scorer", "bodyparts", "coords"]
     assert len(table) == probe(video).frames == len(truth)
-    record = json.loads((tmp_path / f"{video.stem}.json").read_text())
+    record = json.loads((tmp_path / f"{video.stem}.pose.json").read_text())
     assert record["fps"] == 120 and record["frames"] == len(truth) and record["engine"] == "pytorch"
     assert record["inputs"][0]["path"] == str(video) and len(record["inputs"][0]["sha256"]) == 64
     assert record["software"]["deeplabcut"] == "3.0.2"
@@ -190,12 +190,13 @@ def test_rerun_skips_and_bad_video_fails_alone(demo_model, mouse_video, tmp_path
 
 
 def test_crop_sidecar_is_never_replaced(demo_model, mouse_video, tmp_path):
+    """Pose outputs beside the crops: the pose record has a name of its own."""
     video, _ = mouse_video
     for path in (video, video.with_suffix(".json")):
         shutil.copy(path, tmp_path / path.name)
     sidecar = (tmp_path / f"{video.stem}.json").read_bytes()
     result = run_pose(tmp_path / video.name, "--model", demo_model, "--out", tmp_path)
-    assert result.exit_code == 1 and "crop sidecar" in result.output
+    assert result.exit_code == 0 and (tmp_path / f"{video.stem}.pose.json").is_file()
     assert (tmp_path / f"{video.stem}.json").read_bytes() == sidecar
 
 

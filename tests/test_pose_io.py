@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from scratchflow.devtools.synthetic_pose import procedural_mouse, write_dlc
 from scratchflow.errors import InputError
-from scratchflow.pose_io import PoseData, load_pose, resolve_roles
-from scratchflow.synthetic import procedural_mouse, to_dlc_table
+from scratchflow.formats import PoseData, dlc, load_pose, resolve_roles
 
 BSOID = "bsoid_bottomup/yttri-bottomup_dlc-model/examples/raw_clip1DLC_resnet50_OpenFieldHighResApr8shuffle1_1030000"
 DEEPOF = "deepof_tests/tests/test_examples"
@@ -70,6 +70,28 @@ def test_sleap_analysis_h5(shared_data):
     np.testing.assert_array_equal(pose.position[7, 0, 4], tracks[0, :, 4, 7])
 
 
+def test_dlc_h5_written_by_pandas_3():
+    """pandas 2's read_hdf fails on tables pandas 3 wrote; the reader must not
+    (tests/data/make_pandas3_tracks.py made the file)."""
+    pose = load_pose(Path(__file__).parent / "data" / "pandas3_tracks.h5", fps=30)
+    assert pose.individuals == ("mouse1", "mouse2")
+    assert pose.keypoints == ("nose", "hind_paw_left")
+    values = np.arange(60, dtype=float).reshape(5, 2, 2, 3)
+    values[2, 0, 1, 0] = np.nan
+    np.testing.assert_array_equal(pose.position, values[..., :2])
+    np.testing.assert_array_equal(pose.likelihood, values[..., 2])
+
+
+def test_dlc_table_round_trip_keeps_individuals(tmp_path):
+    pose = procedural_mouse(2, 30, seed=3)
+    two = PoseData(np.concatenate([pose.position] * 2, axis=1),
+                   np.concatenate([pose.likelihood] * 2, axis=1), pose.keypoints, ("a", "b"),
+                   30, "two")
+    back = load_pose(dlc.write(dlc.pose_table(two), tmp_path / "two.h5"))
+    assert back.individuals == ("a", "b") and back.keypoints == pose.keypoints
+    np.testing.assert_array_equal(back.position, two.position)
+
+
 def test_default_roles_cover_real_skeletons(shared_data):
     bsoid = load_pose(shared_data / f"{BSOID}.h5")
     assert resolve_roles(bsoid) == {"nose": 0, "fore_right": 1, "fore_left": 2,
@@ -83,8 +105,7 @@ def test_default_roles_cover_real_skeletons(shared_data):
 
 
 def _write_h5(pose: PoseData, path):
-    to_dlc_table(pose).to_hdf(path, key="df_with_missing", format="table", mode="w")
-    return path
+    return write_dlc(pose, path)
 
 
 def test_missing_file(tmp_path):
@@ -112,7 +133,7 @@ def test_hdf5_that_is_not_pose(shared_data):
 def test_empty_table(tmp_path):
     pose = procedural_mouse(1, 30, seed=0)
     path = tmp_path / "empty.csv"
-    to_dlc_table(pose).iloc[:0].to_csv(path)  # DeepLabCut's header rows, no frames
+    dlc.pose_table(pose).iloc[:0].to_csv(path)  # DeepLabCut's header rows, no frames
     with pytest.raises(InputError, match="empty.csv: pose file has no frames"):
         load_pose(path)
 

@@ -25,7 +25,7 @@ UPDATES = {"data.train.crop_sampling.width": SETTINGS["crop"],
 def trained(shared_data):
     """(project folder, held-out labels, untrained snapshot)."""
     pytest.importorskip("deeplabcut", reason="DeepLabCut is not installed (pip install '.[dlc]')")
-    from scratchflow.pose.train import (
+    from scratchflow.devtools.train import (
         copy_project,
         create_shuffle,
         random_init_snapshot,

@@ -59,11 +59,11 @@ def test_bodypart_mapping_and_explicit_fps(shared_data, tmp_path):
 
 def test_fps_disagreeing_with_sidecar(tmp_path):
     shutil.copy(REPO_EXAMPLE, tmp_path / "demo_pose.h5")
-    shutil.copy("examples/demo/demo_pose.json", tmp_path / "demo_pose.json")
+    shutil.copy("examples/demo/demo_pose.pose.json", tmp_path / "demo_pose.pose.json")
     result = CliRunner().invoke(main, ["quantify", str(tmp_path / "demo_pose.h5"), "--fps", "60",
                                        "--out", str(tmp_path / "out")])
     assert result.exit_code == 1
-    assert "--fps 60 disagrees with the 120 fps recorded in demo_pose.json" in result.output
+    assert "--fps 60 disagrees with the 120 fps recorded in demo_pose.pose.json" in result.output
 
 
 def test_missing_fps(shared_data, tmp_path):
@@ -95,7 +95,7 @@ def test_bad_params_file(tmp_path):
 def test_params_roundtrip(tmp_path):
     result = run("params")
     (tmp_path / "p.yaml").write_text(result.output)
-    from scratchflow.scratch import ScratchParams
+    from scratchflow.quantify import ScratchParams
 
     assert ScratchParams.from_yaml(tmp_path / "p.yaml") == ScratchParams()
 

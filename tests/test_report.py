@@ -20,10 +20,10 @@ import pandas as pd
 import pytest
 from matplotlib.image import imread
 
+from scratchflow.devtools.screenshot import dump_dom, find_browser, screenshot
 from scratchflow.outputs import sha256_file
-from scratchflow.report import figures
-from scratchflow.report.screenshot import dump_dom, find_browser, screenshot
-from scratchflow.report.summarise import SummariseRequest, summarise
+from scratchflow.summarise import figures
+from scratchflow.summarise.step import SummariseRequest, summarise
 from tests.report_run import FAILED_MOUSE, FAILURE_REASON, QUIET_MOUSE, make_run
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from scratchflow.cli import main
 from scratchflow.outputs import sha256_file
-from scratchflow.runner import RunLayout, Task, error_reason, run_task
+from scratchflow.run.runner import RunLayout, Task, error_reason, run_task
 
 CROP_ARGS = ["--box-size", "192", "--offset-x", "20"]
 
@@ -56,7 +56,7 @@ def test_a_failing_task_reports_its_error_line_and_leaves_no_ledger(tmp_path):
 @pytest.fixture(scope="module")
 def experiment(tmp_path_factory):
     """Two short rendered raw videos, a video without TXT and a truncated video."""
-    from scratchflow.synthetic_arena import ArenaSettings, render_arena, with_seconds
+    from scratchflow.devtools.synthetic_arena import ArenaSettings, render_arena, with_seconds
 
     folder = tmp_path_factory.mktemp("experiment")
     settings = with_seconds(ArenaSettings(), 3.0, 1)
@@ -111,12 +111,13 @@ def test_run_reads_an_s3_prefix(demo_model, experiment, s3, tmp_path):
 def test_control_group_reaches_the_summary_and_the_report_keeps_its_files(tmp_path):
     """`run --control G` passes G to summarise; no --link-dir, so the report's linked files
     are copied beside it (report_files/) rather than linked in ../quantify."""
-    from scratchflow.runner import summarise_task
+    from scratchflow.run.commands import SummariseArgs
+    from scratchflow.run.runner import summarise_task
 
     layout = RunLayout(tmp_path)
     (tmp_path / "quantify").mkdir()
     command = [str(c) for c in summarise_task(layout, tmp_path / "failures.csv",
-                                              "vehicle").command]
+                                              SummariseArgs(control="vehicle")).command]
     assert command[command.index("--control") + 1] == "vehicle"
     assert "--link-dir" not in command
     plain = [str(c) for c in summarise_task(layout, tmp_path / "failures.csv").command]

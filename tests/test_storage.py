@@ -229,7 +229,7 @@ def test_missing_credentials_are_reported(s3, tmp_path, monkeypatch):
 
 def test_quantify_from_s3_gives_the_same_tables_as_from_the_local_file(s3, tmp_path):
     demo = REPO / "examples" / "demo"
-    for name in ("demo_pose.h5", "demo_pose.json"):  # fps comes from the JSON sidecar
+    for name in ("demo_pose.h5", "demo_pose.pose.json"):  # fps comes from the pose record
         s3.client.upload_file(str(demo / name), s3.name, f"pose/{name}")
     uri = s3.uri("pose/demo_pose.h5")
 

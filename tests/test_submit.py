@@ -19,8 +19,8 @@ from scratchflow.submit import PARAMETERS, Submission, nextflow_command
 from scratchflow.upload import MANIFEST_COLUMNS, METADATA_PATTERN, NAME_PATTERN, VIDEO_PATTERN
 
 REPO = Path(__file__).resolve().parents[1]
-OPTIONS = ["--input", "s3://lab/exp-42/samplesheet.csv", "--model", "s3://lab/models/dlc",
-           "--outdir", "s3://lab/results/exp-42", "--work-dir", "s3://lab/work",
+OPTIONS = ["s3://lab/exp-42/samplesheet.csv", "--model", "s3://lab/models/dlc",
+           "--out", "s3://lab/results/exp-42", "--work-dir", "s3://lab/work",
            "--region", "eu-central-1", "--params", "s3://lab/params/rig2.yaml",
            "--experiment", "exp-42", "--resume",
            "--gpu-container", "123456789012.dkr.ecr.eu-central-1.amazonaws.com/scratchflow-dlc:0.1"]
@@ -77,10 +77,10 @@ def test_submit_print_only_does_not_run_nextflow(bin_dir, tmp_path):
     assert not (tmp_path / "ran").exists()
 
 
-@pytest.mark.parametrize("option", ["--input", "--model", "--outdir", "--work-dir"])
+@pytest.mark.parametrize("option", ["INPUT", "--model", "--out", "--work-dir"])
 def test_submit_refuses_local_paths(bin_dir, option):
     options = list(OPTIONS)
-    options[options.index(option) + 1] = "results/local"
+    options[0 if option == "INPUT" else options.index(option) + 1] = "results/local"
 
     result = CliRunner().invoke(main, ["submit", *options])
 

@@ -20,9 +20,9 @@ from click.testing import CliRunner
 from scratchflow import outputs
 from scratchflow.cli import main
 from scratchflow.errors import InputError
-from scratchflow.report.summarise import SummariseRequest, summarise
-from scratchflow.scratch import ScratchParams, ScratchResult, summary_table, timebin_table
-from scratchflow.scratch.detect import BOUT_COLUMNS, STROKE_COLUMNS
+from scratchflow.quantify import ScratchParams, ScratchResult, summary_table, timebin_table
+from scratchflow.quantify.detect import BOUT_COLUMNS, STROKE_COLUMNS
+from scratchflow.summarise.step import SummariseRequest, summarise
 
 FPS = 100.0
 # sample -> (mouse id, group, treatment, duration s, bouts as (start s, end s, limb, strokes))
@@ -69,7 +69,7 @@ def quantify_outputs(folder, sample, duration_s, bouts, bin_s=300.0, results=Non
 
 
 def crop_sidecar(folder, sample, mouse, group, treatment, position="left"):
-    """The fields of a crop sidecar that the summary reads (crop/run.py writes them)."""
+    """The fields of a crop record that the summary reads (crop/record.py writes them)."""
     record = {"step": "crop", "inputs": [{"path": f"/raw/{sample}_raw.mp4", "sha256": "0"}],
               "metadata": {"date": "2024-03-05", "time": "14:30:00", "camera": "cam1",
                            "experiment": "dose48", "positions": {}},
@@ -81,14 +81,14 @@ def crop_sidecar(folder, sample, mouse, group, treatment, position="left"):
 
 @pytest.fixture
 def run(tmp_path):
-    """One-machine layout: crop/, pose/ (a pose sidecar shares the crop sidecar's name),
+    """One-machine layout: crop/, pose/ (a pose record beside each mouse's pose file),
     quantify/."""
     root = tmp_path / "run"
     for sample, (mouse, group, treatment, duration, bouts) in MICE.items():
         crop_sidecar(root / "crop" / "raw1", sample, mouse, group, treatment)
         quantify_outputs(root / "quantify", sample, duration, bouts)
         (root / "pose").mkdir(parents=True, exist_ok=True)
-        (root / "pose" / f"{sample}.json").write_text('{"fps": 100.0}')
+        (root / "pose" / f"{sample}.pose.json").write_text('{"fps": 100.0}')
     crop_sidecar(root / "crop" / "raw1", MISSING, "M4", "itchy", "compound48_80", "right")
     return root
 
@@ -491,7 +491,7 @@ def test_many_tied_mice_use_the_normal_approximation_and_stay_quick():
     """Exact enumeration is kept for small groups: 12 vs 12 tied counts go normal, and fast."""
     import time
 
-    from scratchflow.report.compare import compare
+    from scratchflow.summarise.compare import compare
 
     rng = np.random.default_rng(3)
     group, control = rng.poisson(5, 12).astype(float), rng.poisson(2, 12).astype(float)

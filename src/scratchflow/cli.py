@@ -11,10 +11,17 @@ import click
 from scratchflow import __version__
 from scratchflow.crop.boxes import ANCHORS, DIRECTIONS
 from scratchflow.errors import InputError
+from scratchflow.run.commands import CropArgs, PoseArgs
+
+ALIASES = {"summarize": "summarise"}
 
 
 class _Group(click.Group):
-    """Turn InputError into a one-paragraph message and exit status 2, without a traceback."""
+    """Turn InputError into a one-paragraph message and exit status 2, without a traceback;
+    accept ``ALIASES``."""
+
+    def get_command(self, ctx, cmd_name):
+        return super().get_command(ctx, ALIASES.get(cmd_name, cmd_name))
 
     def invoke(self, ctx):
         try:
@@ -35,9 +42,50 @@ def _parse_bodyparts(values: tuple[str, ...]) -> dict[str, str]:
 
 
 def _load_params(path: str | None):
-    from scratchflow.scratch import ScratchParams
+    from scratchflow.quantify import ScratchParams
 
     return ScratchParams.from_yaml(path) if path else ScratchParams()
+
+
+def _options(*options):
+    """Apply click options in the order listed (several commands share these)."""
+    def apply(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return apply
+
+
+_CROP, _POSE = CropArgs(), PoseArgs()
+_crop_options = _options(
+    click.option("--box-size", default=_CROP.box_size, show_default=True,
+                 help="Crop box, WxH or N."),
+    click.option("--anchor", type=click.Choice(ANCHORS), default=_CROP.anchor,
+                 show_default=True, help="QR-code corner the box is placed from."),
+    click.option("--offset-x", type=int, default=_CROP.offset_x, show_default=True,
+                 help="Pixels right of anchor."),
+    click.option("--offset-y", type=int, default=_CROP.offset_y, show_default=True,
+                 help="Pixels below anchor."),
+    click.option("--direction", type=click.Choice(DIRECTIONS), default=_CROP.direction,
+                 show_default=True, help="Which way the box extends from the anchor point."),
+    click.option("--boxes", metavar="SPEC|FILE.json",
+                 help='Boxes by hand, skipping QR codes: "left=x,y,w,h;right=x,y,w,h" or a JSON.'),
+    click.option("--codes", type=int, default=_CROP.codes, show_default=True,
+                 help="QR codes expected per video."),
+)
+_pose_options = _options(
+    click.option("--shuffle", type=int, default=_POSE.shuffle, show_default=True,
+                 help="The project's shuffle (training split) whose model runs."),
+    click.option("--snapshot", show_default="config.yaml's snapshotindex",
+                 help="Snapshot index (-1 = last) or 'best'."),
+    click.option("--batch-size", type=int, default=_POSE.batch_size, show_default=True,
+                 help="Frames per batch."),
+    click.option("--device", default=_POSE.device, show_default=True,
+                 help="cpu, cuda, cuda:0 or auto."),
+)
+_bodypart_option = click.option(
+    "--bodypart", "bodyparts", multiple=True, metavar="ROLE=NAME",
+    help='Map a role to a body-part name, e.g. hind_left="Hind Paw L". Repeatable.')
 
 
 @click.group(cls=_Group)
@@ -50,22 +98,23 @@ def main():
 @click.argument("pose_files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the CSVs and provenance JSON.")
-@click.option("--fps", type=float, help="Frame rate (else read from <pose stem>.json).")
+@click.option("--fps", type=float, show_default="the fps in <pose stem>.pose.json",
+              help="Frame rate.")
 @click.option("--params", "params_path", type=click.Path(dir_okay=False),
               help="YAML of detector parameters (see docs/parameters.md).")
-@click.option("--bodypart", "bodyparts", multiple=True, metavar="ROLE=NAME",
-              help="Map a role to a body-part name, e.g. hind_left=\"Hind Paw L\". Repeatable.")
+@_bodypart_option
 @click.option("--individual", help="Quantify only this individual (multi-animal files).")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
-              help="Folder for local copies of s3:// pose files (default: OUT/.s3-cache).")
+              show_default="OUT/.s3-cache", help="Folder for local copies of s3:// pose files.")
 def quantify(pose_files, out_dir, fps, params_path, bodyparts, individual, cache_dir):
     """Detect scratch strokes and bouts in POSE_FILES (DeepLabCut .h5/.csv, SLEAP .analysis.h5).
 
     Writes <stem>_scratch_{bouts,strokes,summary,timebins}.csv and a provenance JSON per
     file. A file that fails is reported and the others still run. POSE_FILES may be
-    s3:// URIs (with the [s3] extra); each is fetched with its <stem>.json sidecar.
+    s3:// URIs (with the [s3] extra); each is fetched with its <stem>.pose.json record.
     """
-    from scratchflow.scratch.quantify import QuantifyRequest, fetch_pose, quantify_file
+    from scratchflow.quantify.files import ALL
+    from scratchflow.quantify.step import QuantifyRequest, fetch_pose, quantify_file
     from scratchflow.storage import is_s3
 
     params = _load_params(params_path)
@@ -82,8 +131,7 @@ def quantify(pose_files, out_dir, fps, params_path, bodyparts, individual, cache
             failures += 1
             click.echo(f"error: {err}", err=True)
             continue
-        click.echo(f"{pose_file}: wrote {paths['scratch_bouts.csv'].parent}/"
-                   f"{request.pose_path.stem}_scratch_*.csv")
+        click.echo(f"{pose_file}: wrote {paths['bouts'].parent}/{request.pose_path.stem}{ALL}")
     if failures:
         click.echo(f"{failures} of {len(pose_files)} file(s) failed", err=True)
         sys.exit(1)
@@ -101,7 +149,7 @@ def evaluate(preds, truths, min_iou, out_path):
     import pandas as pd
 
     from scratchflow import outputs
-    from scratchflow.evaluate import read_annotations, score
+    from scratchflow.quantify.evaluate import read_annotations, score
 
     if len(preds) != len(truths):
         raise click.UsageError("give one --truth per --pred")
@@ -119,18 +167,18 @@ def evaluate(preds, truths, min_iou, out_path):
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
               help="Where to write the best parameters (YAML); trials go beside it as CSV.")
 @click.option("--trials", default=200, show_default=True, help="Random-search trials.")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", default=0, show_default=True, help="Seed of the random search.")
 @click.option("--space", "space_path", type=click.Path(dir_okay=False),
               help="YAML mapping parameter names to candidate values.")
-@click.option("--bodypart", "bodyparts", multiple=True, metavar="ROLE=NAME")
+@_bodypart_option
 def tune(manifest, out_path, trials, seed, space_path, bodyparts):
     """Pick detector parameters by bout F1 on annotated files listed in MANIFEST.
 
     MANIFEST is a CSV with columns pose,annotations[,fps], paths relative to it.
     """
     from scratchflow import outputs
-    from scratchflow.tune import read_manifest, read_space
-    from scratchflow.tune import tune as run_tune
+    from scratchflow.quantify.tune import read_manifest, read_space
+    from scratchflow.quantify.tune import tune as run_tune
 
     cases = read_manifest(manifest, _parse_bodyparts(bodyparts))
     space = read_space(space_path)
@@ -144,25 +192,6 @@ def tune(manifest, out_path, trials, seed, space_path, bodyparts):
     click.echo(f"best bout F1 {top.bout_f1:.3f}, time F1 {top.time_f1:.3f}: wrote {out}")
 
 
-def _geometry_options(command):
-    """The crop-box geometry options, shared by `crop` and `run`."""
-    options = [
-        click.option("--box-size", default="900x900", show_default=True,
-                     help="Crop box, WxH or N."),
-        click.option("--anchor", type=click.Choice(ANCHORS), default="top-right",
-                     show_default=True, help="QR-code corner the box is placed from."),
-        click.option("--offset-x", type=int, default=0, show_default=True,
-                     help="Pixels right of anchor."),
-        click.option("--offset-y", type=int, default=0, show_default=True,
-                     help="Pixels below anchor."),
-        click.option("--direction", type=click.Choice(DIRECTIONS), default="down-right",
-                     show_default=True, help="Which way the box extends from the anchor point."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
 def _box_size(value: str) -> tuple[int, int]:
     width, _, height = value.lower().partition("x")
     try:
@@ -172,16 +201,12 @@ def _box_size(value: str) -> tuple[int, int]:
 
 
 @main.command()
-@click.argument("video", type=click.Path(exists=True))
-@click.option("--metadata", type=click.Path(dir_okay=False),
-              help="Metadata TXT (default: <video stem>.txt beside the video).")
+@click.argument("source", metavar="VIDEO_OR_FOLDER", type=click.Path(exists=True))
+@click.option("--metadata", type=click.Path(dir_okay=False), show_default="<video stem>.txt",
+              help="Metadata TXT of a single video.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Folder for the per-mouse videos, JSON sidecars and preview PNGs.")
-@_geometry_options
-@click.option("--boxes", "boxes_spec", metavar="SPEC|FILE.json",
-              help='Boxes by hand, skipping QR codes: "left=x,y,w,h;right=x,y,w,h" or a JSON.')
-@click.option("--codes", "expected_codes", type=int, default=2, show_default=True,
-              help="QR codes expected per video.")
+              help="Folder for the per-mouse videos, crop records (JSON) and preview PNGs.")
+@_crop_options
 @click.option("--sample-seconds", type=float, default=5.0, show_default=True,
               help="Scan frames spread over this many first seconds.")
 @click.option("--sample-frames", type=int, default=8, show_default=True,
@@ -191,12 +216,12 @@ def _box_size(value: str) -> tuple[int, int]:
 @click.option("--preset", default="veryfast", show_default=True, help="x264/x265 speed preset.")
 @click.option("--pix-fmt", default="yuv420p", show_default=True, help="Output pixel format.")
 @click.option("--overwrite", is_flag=True, help="Replace outputs that already exist.")
-def crop(video, metadata, out_dir, box_size, anchor, offset_x, offset_y, direction, boxes_spec,
-         expected_codes, sample_seconds, sample_frames, codec, crf, preset, pix_fmt, overwrite):
-    """Crop VIDEO (or every video + TXT pair in a folder) into one video per mouse.
+def crop(source, metadata, out_dir, box_size, anchor, offset_x, offset_y, direction, boxes,
+         codes, sample_seconds, sample_frames, codec, crf, preset, pix_fmt, overwrite):
+    """Crop a video (or every video + TXT pair in a folder) into one video per mouse.
 
     Boxes are placed from the QR codes beside the enclosures (docs/crop.md); outputs are
-    {date}_{time}_{camera}_{position}[_{mouse}].mp4 with a .json sidecar and .preview.png.
+    {date}_{time}_{camera}_{position}[_{mouse}].mp4 with a .json crop record and .preview.png.
     A video that fails is reported and the others still run.
     """
     try:
@@ -214,12 +239,12 @@ def crop(video, metadata, out_dir, box_size, anchor, offset_x, offset_y, directi
         out_dir=Path(out_dir),
         geometry=CropGeometry(width, height, anchor, offset_x, offset_y, direction),
         encoder=EncoderSettings(codec, crf, preset, pix_fmt),
-        boxes=parse_boxes(boxes_spec) if boxes_spec else None,
-        expected_codes=expected_codes, sample_seconds=sample_seconds,
+        boxes=parse_boxes(boxes) if boxes else None,
+        expected_codes=codes, sample_seconds=sample_seconds,
         sample_frames=sample_frames, overwrite=overwrite,
     )
     report = partial(click.echo, err=True)
-    jobs, unpaired = collect_jobs(Path(video), metadata and Path(metadata), Path(out_dir), report)
+    jobs, unpaired = collect_jobs(Path(source), metadata and Path(metadata), Path(out_dir), report)
     failures = unpaired + crop_batch(jobs, options, click.echo, report)
     if failures:
         click.echo(f"{failures} of {len(jobs) + unpaired} video(s) failed", err=True)
@@ -232,14 +257,10 @@ def crop(video, metadata, out_dir, box_size, anchor, offset_x, offset_y, directi
               help="DeepLabCut project folder (the one with config.yaml), anywhere: "
               "DeepLabCut 3 (PyTorch), or 2.x (TensorFlow) with scratchflow[tf].")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Folder for <video stem>.h5 (+ .csv) and the provenance .json.")
-@click.option("--shuffle", type=int, default=1, show_default=True)
-@click.option("--snapshot", help="Snapshot index (-1 = last) or 'best' [config.yaml's].")
-@click.option("--batch-size", type=int, default=8, show_default=True, help="Frames per batch.")
-@click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:0 or auto.")
+              help="Folder for <video stem>.h5 (+ .csv) and the pose record .pose.json.")
+@_pose_options
 @click.option("--csv", "save_csv", is_flag=True, help="Also write <stem>.csv.")
-@click.option("--bodypart", "bodyparts", multiple=True, metavar="ROLE=NAME",
-              help="Map a quantifier role to one of the model's body parts. Repeatable.")
+@_bodypart_option
 @click.option("--overwrite", is_flag=True, help="Replace outputs made from other inputs.")
 def pose(videos, model_dir, out_dir, shuffle, snapshot, batch_size, device, save_csv,
          bodyparts, overwrite):
@@ -250,7 +271,7 @@ def pose(videos, model_dir, out_dir, shuffle, snapshot, batch_size, device, save
     reported and the others still run.
     """
     from scratchflow.pose import PoseSettings, open_project, require_engine, run_pose
-    from scratchflow.scratch import REQUIRED_ROLES
+    from scratchflow.quantify import REQUIRED_ROLES
 
     index = snapshot if snapshot in (None, "best") else _int_option(snapshot, "--snapshot")
     project = open_project(model_dir, shuffle, index, _parse_bodyparts(bodyparts), REQUIRED_ROLES)
@@ -279,46 +300,49 @@ def _int_option(value: str, name: str) -> int:
 @click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False),
               help="DeepLabCut project folder (PyTorch, or TensorFlow with scratchflow[tf]).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Run folder: crop/, pose/, quantify/, summary/, logs/.")
-@_geometry_options
-@click.option("--batch-size", type=int, default=8, show_default=True, help="Pose batch size.")
-@click.option("--device", default="auto", show_default=True, help="Pose device.")
-@click.option("--params", "params_path", type=click.Path(dir_okay=False),
-              help="Detector parameters YAML.")
-@click.option("--bodypart", "bodyparts", multiple=True, metavar="ROLE=NAME",
-              help="Map a role to one of the model's body parts. Repeatable.")
-@click.option("--workers", type=int, help="Parallel crop/quantify tasks [CPU count].")
-@click.option("--clips", "clips_per_mouse", type=click.IntRange(min=0), default=0,
-              show_default=True, help="Review clips of up to N bouts per mouse, for the report.")
-@click.option("--truth", "truth_path", type=click.Path(dir_okay=False),
-              help="Known bouts (video,position,start_s,end_s,...) to score the calls against.")
+              help="Run folder: crop/, pose/, quantify/, clips/, summary/, logs/.")
+@_crop_options
+@_pose_options
+@click.option("--params", "params_path", type=click.Path(exists=True, dir_okay=False),
+              help="Detector parameters YAML, for quantify.")
+@_bodypart_option
+@click.option("--groups", type=click.Path(exists=True, dir_okay=False),
+              help="CSV sample,group or mouse,group for the summary; overrides the metadata.")
 @click.option("--control", metavar="GROUP",
               help="Compare every other group with this one in the summary and report.")
-def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, direction,
-        batch_size, device, params_path, bodyparts, workers, clips_per_mouse, truth_path,
-        control):
-    """Run a whole experiment on this machine: crop, pose, quantify, summarise.
+@click.option("--workers", type=click.IntRange(min=1), show_default="CPU count",
+              help="Parallel crop and quantify tasks.")
+@click.option("--clips-per-mouse", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Review clips of up to N bouts per mouse, linked from the report (0: none).")
+@click.option("--truth", "truth_path", type=click.Path(exists=True, dir_okay=False),
+              help="Known bouts, video,position,start_s,end_s[,limb][,n_strokes], to score the "
+              "calls against.")
+def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, direction, boxes,
+        codes, shuffle, snapshot, batch_size, device, params_path, bodyparts, groups, control,
+        workers, clips_per_mouse, truth_path):
+    """Run a whole experiment on this machine: crop, pose, quantify, clips, summarise.
 
     INPUT is a folder or s3:// prefix of video + TXT pairs, or a samplesheet CSV
-    (sample,video,metadata; local paths or s3:// URIs). Each
-    step runs the same `scratchflow` command the Nextflow pipeline runs; a rerun skips tasks
-    whose inputs are unchanged, and a failing sample is reported while the rest finish.
+    (sample,video,metadata; local paths or s3:// URIs). Each step runs as a `scratchflow`
+    command (docs/run.md); a rerun skips tasks whose inputs are unchanged, and a failing
+    sample is reported while the rest finish.
     """
-    from scratchflow.run_report import print_run_report
-    from scratchflow.runner import RunOptions, run_experiment
+    from scratchflow.run.commands import QuantifyArgs, SummariseArgs
+    from scratchflow.run.report import print_run_report
+    from scratchflow.run.runner import RunOptions, run_experiment
 
-    mapping = [f"--bodypart={b}" for b in bodyparts]
+    _box_size(box_size)  # a typo stops the run here, not once per video
+    if snapshot not in (None, "best"):
+        _int_option(snapshot, "--snapshot")
     options = RunOptions(
         model=Path(model_dir).resolve(),
-        crop_args=("--box-size", box_size, "--anchor", anchor, "--offset-x", str(offset_x),
-                   "--offset-y", str(offset_y), "--direction", direction),
-        pose_args=("--batch-size", str(batch_size), "--device", device, *mapping),
-        quantify_args=(*mapping, *(["--params", str(Path(params_path).resolve())]
-                                   if params_path else [])),
-        workers=workers, clips_per_mouse=clips_per_mouse, control=control)
+        crop=CropArgs(box_size, anchor, offset_x, offset_y, direction, boxes, codes),
+        pose=PoseArgs(shuffle, snapshot, batch_size, device),
+        quantify=QuantifyArgs(params=params_path and Path(params_path).resolve()),
+        summarise=SummariseArgs(groups=groups and Path(groups).resolve(), control=control),
+        bodyparts=bodyparts, workers=workers, clips_per_mouse=clips_per_mouse)
     source = input_path if input_path.startswith("s3://") else str(Path(input_path).resolve())
-    outcomes = run_experiment(source, Path(out_dir).resolve(), options,
-                              _progress_bar)
+    outcomes = run_experiment(source, Path(out_dir).resolve(), options, _progress_bar)
     failed = print_run_report(outcomes, Path(out_dir), truth_path and Path(truth_path),
                               click.echo)
     sys.exit(1 if failed else 0)
@@ -327,7 +351,8 @@ def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, di
 @main.command()
 @click.argument("experiment_dir", type=click.Path(exists=True, file_okay=False))
 @click.argument("destination", metavar="s3://BUCKET/PREFIX/")
-@click.option("--experiment", help="Experiment name in the samplesheet (default: folder name).")
+@click.option("--experiment", show_default="the folder's name",
+              help="Experiment name in the samplesheet.")
 @click.option("--overwrite", is_flag=True, help="Replace objects that exist with other content.")
 @click.option("--multipart-threshold", type=click.IntRange(1), default=64, show_default=True,
               metavar="MiB", help="Files at least this large are sent in parts.")
@@ -358,21 +383,20 @@ def _progress_bar(label: str, length: int):
 
 
 @main.command()
-@click.option("--input", required=True,
-              help="s3:// samplesheet.csv (from scratchflow upload) or prefix of video + TXTs.")
+@click.argument("input", metavar="INPUT")
 @click.option("--model", required=True, help="s3:// DeepLabCut project folder.")
-@click.option("--outdir", required=True, help="s3:// prefix for the results.")
+@click.option("--out", "outdir", required=True, help="s3:// prefix for the results.")
 @click.option("--work-dir", required=True, help="s3:// prefix for Nextflow's work directory.")
 @click.option("--cpu-queue", default="scratchflow-cpu", show_default=True,
               help="AWS Batch queue for crop, quantify and summarise.")
 @click.option("--gpu-queue", default="scratchflow-gpu", show_default=True,
               help="AWS Batch queue with GPUs, for pose estimation.")
 @click.option("--region", envvar=["AWS_REGION", "AWS_DEFAULT_REGION"],
-              help="AWS region [default: $AWS_REGION, else the pipeline's default]")
+              show_default="$AWS_REGION, else the pipeline's", help="AWS region.")
 @click.option("--params", "params_yaml", help="Detector parameters YAML (local or s3://).")
 @click.option("--experiment", help="Experiment name in the summary.")
-@click.option("--pipeline", help="Pipeline checkout, main.nf or GitHub repo [default: this "
-              "checkout]")
+@click.option("--pipeline", show_default="this checkout",
+              help="Pipeline checkout, main.nf or GitHub repo.")
 @click.option("--revision", help="Git branch, tag or commit of the pipeline (nextflow -r).")
 @click.option("--profile", default="awsbatch", show_default=True, help="Nextflow profile(s).")
 @click.option("--cpu-container", help="Image for crop, quantify, summarise (e.g. on ECR).")
@@ -381,6 +405,9 @@ def _progress_bar(label: str, length: int):
 @click.option("--print-only", is_flag=True, help="Print the command; do not run it.")
 def submit(print_only, **fields):
     """Run the pipeline on AWS Batch (nextflow run -profile awsbatch ...), all data on S3.
+
+    INPUT is the s3:// samplesheet.csv `scratchflow upload` wrote, or an s3:// prefix of
+    video + TXT pairs.
 
     Runs nextflow if it is on PATH; otherwise prints the exact command to run elsewhere.
     """
@@ -400,15 +427,15 @@ def submit(print_only, **fields):
 @click.option("--groups", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV sample,group or mouse,group; overrides the metadata's groups.")
 @click.option("--link-dir", type=click.Path(path_type=Path),
-              help="Folder (relative to --out) the report links the per-mouse CSVs in "
-              "[default: copies in report_files/ beside report.html].")
+              show_default="copies in report_files/ beside report.html",
+              help="Folder (relative to --out) the report links the per-mouse CSVs in.")
 @click.option("--control", metavar="GROUP",
               help="Compare every other group with this one (group_comparisons.csv).")
 def summarise(folders, out_dir, failures, groups, link_dir, control):
     """Join every mouse's results in FOLDERS (searched recursively) into an experiment summary,
-    per-group statistics and a self-contained report.html (docs/report.md)."""
-    from scratchflow.report.summarise import SummariseRequest
-    from scratchflow.report.summarise import summarise as run_summarise
+    per-group statistics and a self-contained report.html (docs/report.md). Also: summarize."""
+    from scratchflow.summarise.step import SummariseRequest
+    from scratchflow.summarise.step import summarise as run_summarise
 
     result = run_summarise(SummariseRequest(folders, out_dir, failures, groups, link_dir,
                                             control))
@@ -422,9 +449,9 @@ def summarise(folders, out_dir, failures, groups, link_dir, control):
 @click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the clips.")
-@click.option("--sample", "per_mouse", type=click.IntRange(min=1),
-              help="At most N bouts per mouse, drawn at random (see --seed). Default: all.")
-@click.option("--seed", default=0, show_default=True, help="Seed of --sample's draw.")
+@click.option("--clips-per-mouse", "per_mouse", type=click.IntRange(min=1), show_default="all",
+              help="At most N bouts per mouse, drawn at random (see --seed).")
+@click.option("--seed", default=0, show_default=True, help="Seed of --clips-per-mouse's draw.")
 @click.option("--margin", "margin_s", default=1.0, show_default=True,
               type=click.FloatRange(min=0), help="Seconds of video before and after each bout.")
 @click.option("--overwrite", is_flag=True, help="Replace clips that already exist.")
@@ -434,7 +461,7 @@ def clips(sources, out_dir, per_mouse, seed, margin_s, overwrite):
     SOURCES are files or folders (searched recursively) holding each mouse's
     <sample>_scratch_bouts.csv, its video <sample>.mp4 and pose <sample>.h5 (docs/report.md).
     """
-    from scratchflow.report.clips import ClipOptions, clip_batch
+    from scratchflow.clips.step import ClipOptions, clip_batch
 
     options = ClipOptions(out_dir, margin_s, per_mouse, seed, overwrite)
     written, failed = clip_batch(list(sources), options, partial(click.echo, err=True))
@@ -447,7 +474,7 @@ def clips(sources, out_dir, per_mouse, seed, margin_s, overwrite):
 @main.command("params")
 def show_params():
     """Print the default detector parameters as YAML (a starting point for --params)."""
-    from scratchflow.scratch import ScratchParams
+    from scratchflow.quantify import ScratchParams
 
     click.echo(ScratchParams().to_yaml(), nl=False)
 

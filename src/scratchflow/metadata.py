@@ -210,22 +210,27 @@ def to_24h(hour: int, meridiem: str) -> int:
     return hour % 12 + (12 if meridiem == "pm" else 0)
 
 
+# Where a file is: a local path, or an s3:// URI (a string: a Path would fold its "//").
+Location = PurePath | str
+
+
 class Pairing(NamedTuple):
     """Videos paired with the metadata TXT of the same stem, and the files left over."""
 
-    pairs: list[tuple[PurePath, PurePath]]
-    lonely_videos: list[PurePath]
-    lonely_texts: list[PurePath]
-    clashes: list[PurePath]  # share a stem with another video or TXT: the pairing is unclear
+    pairs: list[tuple[Location, Location]]
+    lonely_videos: list[Location]
+    lonely_texts: list[Location]
+    clashes: list[Location]  # share a stem with another video or TXT: the pairing is unclear
 
 
 @dataclass(frozen=True)
 class Sample:
-    """One raw recording: a video and its metadata TXT (paths, or s3:// URIs before download)."""
+    """One raw recording: a video and its metadata TXT. Before download, ``video`` and
+    ``metadata`` may be s3:// URIs (``Location``); after it they are local paths."""
 
     name: str
-    video: Path
-    metadata: Path
+    video: Location
+    metadata: Location
 
 
 def pair_by_stem(files: Iterable[PurePath]) -> Pairing:

@@ -176,7 +176,7 @@ def cache_path(cache_dir: Path, bucket: str, key: str, uri: str) -> Path:
 
 
 def record_path(target: Path) -> Path:
-    # Hidden, and not <stem>.json: quantify reads <stem>.json beside a pose file as its sidecar.
+    # Hidden, and named apart from every step's files (a pose record beside a cached pose file).
     return target.with_name(f".{target.name}.s3.json")
 
 

@@ -25,6 +25,8 @@ PARAMETERS = {
 }
 # AWS Batch tasks read and write only S3.
 S3_ONLY = ("input", "model", "outdir", "work_dir")
+# How `scratchflow submit` names the fields whose option is not --field-name.
+CLI_NAMES = {"input": "INPUT", "outdir": "--out"}
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ def nextflow_command(sub: Submission) -> list[str]:
     for name in S3_ONLY:
         value = getattr(sub, name)
         if not is_s3(value):
-            option = "--" + name.replace("_", "-")
+            option = CLI_NAMES.get(name, "--" + name.replace("_", "-"))
             raise InputError(value, f"{option} must be an s3:// URI: AWS Batch tasks read and "
                              "write S3 only", "upload inputs with `scratchflow upload` (or "
                              "`aws s3 sync`) and give s3:// URIs")

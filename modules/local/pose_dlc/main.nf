@@ -7,7 +7,7 @@ process POSE_DLC {
     path model
 
     output:
-    tuple val(meta), path("${meta.id}.h5"), path("${meta.id}.json"), emit: pose
+    tuple val(meta), path("${meta.id}.h5"), path("${meta.id}.pose.json"), emit: pose
     path "versions.yml",                                             emit: versions
 
     script:
@@ -26,7 +26,7 @@ process POSE_DLC {
     stub:
     """
     touch ${meta.id}.h5
-    echo '{"fps": 30.0}' > ${meta.id}.json
+    echo '{"fps": 30.0}' > ${meta.id}.pose.json
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":

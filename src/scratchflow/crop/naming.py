@@ -9,7 +9,10 @@ from scratchflow.errors import InputError
 from scratchflow.metadata import VideoMetadata
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*$")  # "_" is reserved as the field separator
-OUTPUT_SUFFIXES = {"video": ".mp4", "sidecar": ".json", "preview": ".preview.png"}
+# What output_stem makes, read back: a mouse without its crop record still has these fields.
+_STEM = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})_(?P<time>\d{2}-\d{2}-\d{2})_"
+                   r"(?P<camera>[A-Za-z0-9.-]+)_(?P<position>[A-Za-z0-9.-]+)"
+                   r"(?:_(?P<mouse>[A-Za-z0-9.-]+))?$")
 
 
 def name_part(value: str, what: str, source: Path, line: int | None = None) -> str:
@@ -35,10 +38,11 @@ def output_stem(meta: VideoMetadata, label: str, video: Path) -> str:
     return "_".join(parts)
 
 
-def output_paths(out_dir: Path, stem: str) -> dict[str, Path]:
-    paths = {kind: out_dir / f"{stem}{suffix}" for kind, suffix in OUTPUT_SUFFIXES.items()}
-    root = out_dir.resolve()
-    for path in paths.values():  # belt and braces: name_part already forbids separators
-        if path.resolve().parent != root:
-            raise InputError(path, "output would leave the output folder", "check the metadata")
-    return paths
+def parse_stem(stem: str) -> dict[str, str]:
+    """The fields ``output_stem`` put in a name (time as ``HH:MM:SS``), or {} for other names."""
+    match = _STEM.match(stem)
+    if match is None:
+        return {}
+    fields = {k: v for k, v in match.groupdict().items() if v}
+    fields["time"] = fields["time"].replace("-", ":")
+    return fields

@@ -52,8 +52,9 @@ def sample_indices(total_frames: int, fps: float, seconds: float, count: int) ->
     return sorted({int(i) for i in np.linspace(0, span - 1, num=min(count, span))})
 
 
-def read_frames(path: Path, indices: list[int]) -> dict[int, np.ndarray]:
-    """Decode frames sequentially (exact, unlike seeking) and keep those in ``indices``."""
+def frames_at(path: Path, indices: list[int]) -> dict[int, np.ndarray]:
+    """The BGR frames at ``indices``, for the QR scan: OpenCV decodes sequentially (exact,
+    unlike seeking) and keeps only these. ``ffmpeg.read_frames`` streams every frame."""
     wanted, frames = set(indices), {}
     capture = cv2.VideoCapture(str(path))
     try:

@@ -14,18 +14,19 @@ from pathlib import Path
 import numpy as np
 
 from scratchflow import outputs
+from scratchflow.crop import record as crop_record
 from scratchflow.crop.boxes import Box, CropGeometry, check_boxes
 from scratchflow.crop.encode import EncoderSettings, encode_crops
-from scratchflow.crop.naming import output_paths, output_stem
+from scratchflow.crop.naming import output_stem
 from scratchflow.crop.preview import draw_preview, write_png
-from scratchflow.crop.qr import QrCode, find_codes, read_frames, sample_indices
+from scratchflow.crop.qr import QrCode, find_codes, frames_at, sample_indices
 from scratchflow.errors import InputError
 from scratchflow.ffmpeg import VideoInfo, ffmpeg_version, probe
 from scratchflow.metadata import VIDEO_SUFFIXES, VideoMetadata, parse_metadata
 from scratchflow.progress import Report, frame_reporter
 from scratchflow.storage import list_pairs
 
-EXTRA_PACKAGES = ("opencv-python-headless", "pyzbar", "segno")
+EXTRA_PACKAGES = ("opencv-python-headless", "pyzbar")
 FPS_TOLERANCE = 0.01  # a camera's nominal 30 fps may be stored as 29.97
 
 
@@ -74,7 +75,7 @@ def crop_video(video: str | Path, metadata: str | Path | None, options: CropOpti
     # Boxes given by hand need no QR scan: one frame is enough for the preview.
     indices = [0] if options.boxes else sample_indices(
         info.frames, info.fps, options.sample_seconds, options.sample_frames)
-    frames = read_frames(video, indices)
+    frames = frames_at(video, indices)
     codes, boxes = locate_boxes(video, frames, info, options)
     paths = plan_outputs(meta, video, boxes, options, claimed)
     record = base_record(video, txt, meta, info, options)
@@ -86,9 +87,9 @@ def crop_video(video: str | Path, metadata: str | Path | None, options: CropOpti
         code = next((c for c in codes if c.label == label), None)
         target = paths[label]
         details = sidecar(record, label, box, code, meta, result, target)
-        outputs.write_json(details, target["sidecar"])
+        outputs.write_json(details, target["record"])
         write_png(draw_preview(preview_frame, boxes, codes, label), target["preview"])
-        done.append(CroppedMouse(label, box, target["video"], target["sidecar"],
+        done.append(CroppedMouse(label, box, target["video"], target["record"],
                                  target["preview"], result.frames))
     if claimed is not None:
         claimed.update({p["video"]: video for p in paths.values()})
@@ -124,7 +125,7 @@ def locate_boxes(video: Path, frames: dict[int, np.ndarray], info: VideoInfo,
 def plan_outputs(meta: VideoMetadata, video: Path, boxes: dict[str, Box], options: CropOptions,
                  claimed: dict[Path, Path] | None) -> dict[str, dict[str, Path]]:
     """Output paths per box; refuse names taken in this run, raw inputs, or existing files."""
-    paths = {label: output_paths(options.out_dir, output_stem(meta, label, video))
+    paths = {label: crop_record.output_paths(options.out_dir, output_stem(meta, label, video))
              for label in boxes}
     raw = {video.resolve(), meta.source.resolve()}
     for target in (p for group in paths.values() for p in group.values()):
@@ -143,24 +144,22 @@ def plan_outputs(meta: VideoMetadata, video: Path, boxes: dict[str, Box], option
 def base_record(video: Path, txt: Path, meta: VideoMetadata, info: VideoInfo,
                 options: CropOptions) -> dict:
     """Provenance shared by every crop of this video (input checksums are computed once)."""
-    record = outputs.provenance("crop", [video, txt], options.parameters())
+    record = outputs.provenance(crop_record.STEP, [video, txt], options.parameters())
     record["software"].update(outputs.software_versions(EXTRA_PACKAGES))
     record["software"]["ffmpeg"] = ffmpeg_version()
-    record["metadata"] = meta.to_dict()
-    record["input_video"] = {"width": info.width, "height": info.height,
-                             "frame_rate": info.frame_rate, "frames": info.frames,
-                             "codec": info.codec}
-    return record
+    return crop_record.video_record(record, meta.to_dict(), {
+        "width": info.width, "height": info.height, "frame_rate": info.frame_rate,
+        "frames": info.frames, "codec": info.codec})
 
 
 def sidecar(record: dict, label: str, box: Box, code: QrCode | None, meta: VideoMetadata,
             result: VideoInfo, target: dict[str, Path]) -> dict:
-    return {**record, "position": label, "mouse": meta.positions.get(label, {}),
-            "box": box.to_dict(), "box_source": "qr" if code else "manual",
-            "qr": code.to_dict() if code else None,
-            "output": {"video": target["video"].name, "preview": target["preview"].name,
-                       "frames": result.frames, "frame_rate": result.frame_rate,
-                       "width": result.width, "height": result.height}}
+    return crop_record.mouse_record(
+        record, label, meta.positions.get(label, {}), box.to_dict(),
+        code.to_dict() if code else None,
+        {"video": target["video"].name, "preview": target["preview"].name,
+         "frames": result.frames, "frame_rate": result.frame_rate,
+         "width": result.width, "height": result.height})
 
 
 def frame_with_all_codes(frames: dict[int, np.ndarray], codes: list[QrCode]) -> np.ndarray:

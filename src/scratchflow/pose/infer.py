@@ -5,11 +5,12 @@ installed) for DeepLabCut 2.x ones.
 
 For each video ``<stem>.mp4`` it writes, in ``--out``:
 
-- ``<stem>.h5``: the tracks, DeepLabCut layout (key ``df_with_missing``), which
+- ``<stem>.h5``: the tracks as a DeepLabCut table (``formats.dlc``), which
   ``scratchflow quantify`` and DeepLabCut's own tools read;
 - ``<stem>.csv`` on request, the same table;
-- ``<stem>.json``: provenance (model, snapshot, engine, versions, video sha256) and the
-  video's ``fps`` and frame count, which quantify reads as the frame rate.
+- the pose record (``formats.pose_record``): provenance (model, snapshot, engine, versions,
+  video sha256) and the video's ``fps`` and frame count, which quantify reads as the frame
+  rate.
 
 Frames are decoded by ffmpeg, so the count is exact and checked against the video's own.
 """
@@ -17,17 +18,16 @@ Frames are decoded by ffmpeg, so the count is exact and checked against the vide
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from scratchflow import outputs
 from scratchflow.errors import InputError
 from scratchflow.ffmpeg import VideoInfo, probe, read_frames
+from scratchflow.formats import PoseData, dlc, pose_record
 from scratchflow.pose.project import ENGINE_PACKAGES, PYTORCH, DlcProject, require_engine
 from scratchflow.progress import Report, frame_reporter
 
@@ -47,8 +47,9 @@ class PoseSettings:
 
 
 def output_paths(video: Path, out_dir: Path) -> dict[str, Path]:
-    stem = Path(video).stem
-    return {kind: Path(out_dir) / f"{stem}.{kind}" for kind in ("h5", "csv", "json")}
+    h5 = Path(out_dir) / f"{Path(video).stem}{dlc.H5_SUFFIX}"
+    return {"h5": h5, "csv": h5.with_suffix(dlc.CSV_SUFFIX),
+            "record": pose_record.record_path(h5)}
 
 
 def load_runner(project: DlcProject, settings: PoseSettings):
@@ -79,22 +80,10 @@ def resolve_device(device: str) -> str:
 
 
 def check_outputs_free(video: Path, out_dir: Path, settings: PoseSettings) -> None:
-    """Never replace another step's file: the crop step's sidecar is also <stem>.json."""
-    paths = output_paths(video, out_dir)
-    if paths["json"].is_file() and _record_step(paths["json"]) != "pose":
-        raise InputError(paths["json"], "holds another step's record (the crop sidecar?), "
-                         "which the pose record would replace", "choose another --out, e.g. pose/")
-    taken = [p for p in paths.values() if p.exists()]
+    taken = [p for p in output_paths(video, out_dir).values() if p.exists()]
     if taken and not settings.overwrite:
         raise InputError(taken[0], "output exists (made from other inputs or settings)",
                          "pass --overwrite to replace it, or choose another --out")
-
-
-def _record_step(path: Path) -> str | None:
-    try:
-        return json.loads(path.read_text()).get("step")
-    except (OSError, ValueError, AttributeError):
-        return None
 
 
 def estimate_video(info: VideoInfo, out_dir: str | Path, project: DlcProject,
@@ -108,7 +97,7 @@ def estimate_video(info: VideoInfo, out_dir: str | Path, project: DlcProject,
     paths = output_paths(video, out_dir)
     inputs = [video, *project.weight_files, project.model_config]
     wanted = [paths["h5"]] + ([paths["csv"]] if settings.save_csv else [])
-    if outputs.is_up_to_date(paths["json"], inputs, settings.parameters(project), wanted):
+    if outputs.is_up_to_date(paths["record"], inputs, settings.parameters(project), wanted):
         return paths, True
     check_outputs_free(video, out_dir, settings)
     frames = _counted(read_frames(info), frame_reporter(video.name, info.frames, report))
@@ -117,8 +106,8 @@ def estimate_video(info: VideoInfo, out_dir: str | Path, project: DlcProject,
     if len(predictions) != info.frames:
         raise InputError(video, f"pose has {len(predictions)} frames but the video has "
                          f"{info.frames}", "check the video decodes fully (ffprobe -count_frames)")
-    table = predictions_table(predictions, project)
-    _write_tables(table, paths, settings.save_csv)
+    table = dlc.pose_table(predictions_pose(predictions, project, video), scorer(project))
+    dlc.write(table, paths["h5"], csv=settings.save_csv)
     record = outputs.provenance(
         "pose", inputs, settings.parameters(project),
         software=outputs.software_versions(ENGINE_PACKAGES[project.engine]),
@@ -128,7 +117,7 @@ def estimate_video(info: VideoInfo, out_dir: str | Path, project: DlcProject,
         device=str(model.device), fps=info.fps, frame_rate=info.frame_rate,
         frames=info.frames, video={"width": info.width, "height": info.height,
                                    "codec": info.codec})
-    outputs.write_json(record, paths["json"])
+    pose_record.write(record, paths["record"])
     return paths, False
 
 
@@ -139,28 +128,20 @@ def _counted(frames: Iterable[np.ndarray], on_frame) -> Iterator[np.ndarray]:
             on_frame(index)
 
 
-def predictions_table(predictions: list[dict], project: DlcProject) -> pd.DataFrame:
-    """DeepLabCut's table layout: (scorer, [individuals,] bodyparts, coords) columns."""
+def scorer(project: DlcProject) -> str:
+    """The scorer DeepLabCut itself names in the tables it writes."""
+    return f"DLC_{project.model_name}_{project.snapshot.stem}"
+
+
+def predictions_pose(predictions: list[dict], project: DlcProject, video: Path) -> PoseData:
+    """DeepLabCut's per-frame predictions as ``PoseData`` (dtype kept, so the table is as
+    DeepLabCut would write it)."""
     poses = np.stack([p["bodyparts"][..., :3] for p in predictions])  # (T, ind, kp, 3)
     n_individuals = poses.shape[1]
-    scorer = f"DLC_{project.model_name}_{project.snapshot.stem}"
-    levels = [[scorer], list(project.bodyparts), ["x", "y", "likelihood"]]
-    names = ["scorer", "bodyparts", "coords"]
-    if n_individuals > 1:
-        individuals = list(project.individuals)[:n_individuals]
-        individuals += [f"individual{i}" for i in range(len(individuals), n_individuals)]
-        levels.insert(1, individuals)
-        names.insert(1, "individuals")
-    columns = pd.MultiIndex.from_product(levels, names=names)
-    return pd.DataFrame(poses.reshape(len(poses), -1), columns=columns)
-
-
-def _write_tables(table: pd.DataFrame, paths: dict[str, Path], save_csv: bool) -> None:
-    with outputs.atomic_path(paths["h5"]) as tmp:
-        table.to_hdf(tmp, key="df_with_missing", format="table", mode="w")
-    if save_csv:
-        with outputs.atomic_path(paths["csv"]) as tmp:
-            table.to_csv(tmp)
+    individuals = list(project.individuals)[:n_individuals]
+    individuals += [f"individual{i}" for i in range(len(individuals), n_individuals)]
+    return PoseData(poses[..., :2], poses[..., 2], tuple(project.bodyparts), tuple(individuals),
+                    None, str(video))
 
 
 @dataclass(frozen=True)

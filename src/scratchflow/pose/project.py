@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from scratchflow.errors import InputError
-from scratchflow.pose_io import resolve_role_names
+from scratchflow.formats import resolve_role_names
 
 PYTORCH = "pytorch"
 TENSORFLOW = "tensorflow"

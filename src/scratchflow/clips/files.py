@@ -1,0 +1,13 @@
+"""The names of review clips: ``<sample>[_<individual>]_bout003_t0012.4s.mp4``."""
+
+from __future__ import annotations
+
+import re
+
+CLIP_NAME = re.compile(r"_bout(?P<bout>\d{3,})_t(?P<time>\d+\.\d)s\.mp4$")
+
+
+def clip_name(sample: str, individual: str | None, bout_id: int, start_s: float) -> str:
+    """Sorts by mouse, then bout; the individual only when a file has several."""
+    who = f"_{re.sub(r'[^A-Za-z0-9.-]+', '-', individual)}" if individual else ""
+    return f"{sample}{who}_bout{bout_id:03d}_t{start_s:06.1f}s.mp4"

@@ -1,0 +1,99 @@
+"""Search detector parameters on annotated files and keep the best by bout F1.
+
+Labs tune on a few hand-scored videos of their own rig: a manifest CSV lists each pose
+file with its annotation CSV (and optionally its fps). The search is a seeded random
+search over a space of candidate values; the defaults are always tried first, so tuning
+never returns something worse than the defaults on the given files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from scratchflow.errors import InputError
+from scratchflow.formats import PoseData, load_pose, pose_record, resolve_roles
+from scratchflow.quantify import REQUIRED_ROLES, ScratchParams, detect_scratching
+from scratchflow.quantify.evaluate import read_annotations, score
+
+DEFAULT_SPACE: dict[str, list] = {
+    "min_prominence_bl": [0.02, 0.03, 0.04, 0.06, 0.08],
+    "merge_gap_s": [0.1, 0.2, 0.3, 0.5],
+    "min_strokes": [2, 3, 4, 5],
+    "max_body_speed_bl_s": [0.5, 1.0, 1.5, 2.0],
+    "max_body_ratio": [0.3, 0.5, 0.8],
+    "glitch_likelihood": [0.3, 0.5, 0.7],
+    "min_stroke_hz": [6.0, 8.0, 10.0],
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One annotated recording: pose of one individual, its roles and its true bouts."""
+
+    pose: PoseData
+    roles: dict[str, int]
+    truth: pd.DataFrame
+    individual: int = 0
+
+
+def read_manifest(path: str | Path, bodyparts: dict[str, str] | None = None) -> list[Case]:
+    """Cases from a CSV with columns ``pose,annotations[,fps]`` (paths relative to it)."""
+    path = Path(path)
+    table = pd.read_csv(path)
+    if not {"pose", "annotations"} <= set(table.columns):
+        raise InputError(
+            path, f"columns are {list(table.columns)}, expected pose,annotations[,fps]", None
+        )
+    cases = []
+    for row in table.itertuples():
+        pose_path = path.parent / row.pose
+        fps = getattr(row, "fps", None)
+        fps = pose_record.resolve_fps(pose_path, None if pd.isna(fps) else fps)
+        pose = load_pose(pose_path, fps)
+        roles = resolve_roles(pose, bodyparts, REQUIRED_ROLES)
+        cases.append(Case(pose, roles, read_annotations(path.parent / row.annotations)))
+    return cases
+
+
+def read_space(path: str | Path | None) -> dict[str, list]:
+    if path is None:
+        return DEFAULT_SPACE
+    space = yaml.safe_load(Path(path).read_text())
+    if not isinstance(space, dict) or not all(isinstance(v, list) and v for v in space.values()):
+        raise InputError(path, "search space must map parameter names to lists of values", None)
+    ScratchParams.from_dict({k: v[0] for k, v in space.items()}, str(path))  # names and types
+    return space
+
+
+def evaluate_params(params: ScratchParams, cases: list[Case]):
+    pairs = [(detect_scratching(c.pose, c.roles, params, c.individual).bouts, c.truth)
+             for c in cases]
+    return score(pairs)
+
+
+def tune(cases: list[Case], space: dict[str, list], n_trials: int, seed: int = 0,
+         base: ScratchParams | None = None,
+         progress: Callable[[int], object] = lambda n: None) -> tuple[ScratchParams, pd.DataFrame]:
+    """Random search; returns the best parameters and one row per trial."""
+    rng = np.random.default_rng(seed)
+    base = base or ScratchParams()
+    rows, best, best_key = [], base, None
+    for trial in range(n_trials):
+        progress(1)
+        draw = {} if trial == 0 else {k: v[rng.integers(len(v))] for k, v in space.items()}
+        try:
+            params = replace(base, **draw)
+        except ValueError:  # an inconsistent draw, e.g. min above max
+            continue
+        scores = evaluate_params(params, cases)
+        key = (scores.bout_f1, scores.time_f1, -np.nan_to_num(scores.median_stroke_error, nan=1))
+        rows.append({"trial": trial, **draw, **scores.to_dict()})
+        if best_key is None or key > best_key:
+            best, best_key = params, key
+    return best, pd.DataFrame(rows)

@@ -1,0 +1,87 @@
+"""What `scratchflow run` prints at the end: one line per mouse, where the files are, and,
+for a synthetic experiment, how the calls compare with the known truth."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from scratchflow.crop import record as crop_record
+from scratchflow.quantify import files as quantify_files
+from scratchflow.quantify.evaluate import MOUSE_KEYS, read_annotations, score
+from scratchflow.run.runner import Outcome, RunLayout
+from scratchflow.summarise.files import OUTPUT_NAMES
+
+
+def mouse_rows(outcomes: list[Outcome], layout: RunLayout) -> pd.DataFrame:
+    """One row per mouse (or raw video that failed before it was cropped)."""
+    rows = {}
+    for outcome in outcomes:
+        if outcome.step in ("clips", "summarise"):  # experiment-wide tasks
+            continue
+        if outcome.step == "crop" and outcome.ok:
+            for video in (p for p in outcome.outputs if p.suffix == crop_record.VIDEO_SUFFIX):
+                rows.setdefault(video.stem, {"sample": video.stem, "status": "ok", "reason": ""})
+            continue
+        row = rows.setdefault(outcome.sample, {"sample": outcome.sample, "status": "ok",
+                                               "reason": ""})
+        if not outcome.ok:
+            row.update(status=f"failed ({outcome.step})", reason=outcome.reason)
+    table = pd.DataFrame(list(rows.values()), columns=["sample", "status", "reason"])
+    counts = pd.DataFrame([_counts(layout, sample) for sample in table["sample"]],
+                          index=table.index, columns=["n_bouts", "n_strokes", "scratching_s"])
+    counts = counts.astype({"n_bouts": "Int64", "n_strokes": "Int64", "scratching_s": "Float64"})
+    return pd.concat([table, counts], axis=1).sort_values("sample", ignore_index=True)
+
+
+def _counts(layout: RunLayout, sample: str) -> dict:
+    path = quantify_files.paths(layout.step_dir("quantify"), sample)["summary"]
+    if not path.is_file():
+        return {}
+    summary = pd.read_csv(path)
+    return {"n_bouts": int(summary["n_bouts"].sum()), "n_strokes": int(summary["n_strokes"].sum()),
+            "scratching_s": round(float(summary["scratching_s"].sum()), 2)}
+
+
+def truth_pairs(layout: RunLayout, truth: pd.DataFrame) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """(called bouts, true bouts) per cropped mouse, matched through the crop record's raw
+    video stem and position."""
+    pairs = []
+    for path in sorted(layout.step_dir("crop").glob(f"*{crop_record.RECORD_SUFFIX}")):
+        record = crop_record.read(path)
+        bouts = quantify_files.paths(layout.step_dir("quantify"), record.sample)["bouts"]
+        if not bouts.is_file():
+            continue
+        mine = truth[(truth["video"] == record.raw_video.stem)
+                     & (truth["position"] == record.position)]
+        pairs.append((pd.read_csv(bouts), mine.reset_index(drop=True)))
+    return pairs
+
+
+def print_run_report(outcomes: list[Outcome], out: Path, truth_path: Path | None,
+                     echo: Callable[[str], None]) -> int:
+    """Print the results table, the output locations and the truth comparison; return the
+    number of mice or videos that failed."""
+    layout = RunLayout(out)
+    table = mouse_rows(outcomes, layout)
+    skipped = sum(o.skipped for o in outcomes)
+    echo("")
+    shown = table.drop(columns="reason").astype(object)
+    echo(shown.where(shown.notna(), "-").to_string(index=False))
+    for row in table[table["status"] != "ok"].itertuples():
+        echo(f"{row.sample}: {row.status}: {row.reason}")
+    echo("")
+    echo(f"per-mouse CSVs: {layout.step_dir('quantify')}/<mouse>{quantify_files.ALL}.csv")
+    for name in (OUTPUT_NAMES["summary"], OUTPUT_NAMES["report"]):
+        path = layout.step_dir("summarise") / name
+        echo(f"{name}: {path}" + ("" if path.is_file() else " (not written: see logs/)"))
+    echo(f"logs: {layout.root / 'logs'} ({skipped} task(s) skipped as up to date)")
+    if truth_path is not None:
+        scores = score(truth_pairs(layout, read_annotations(truth_path, MOUSE_KEYS)))
+        echo(f"against the known truth ({truth_path}): {scores.n_matched} of {scores.n_true} "
+             f"bouts found, {scores.n_pred} called; bout F1 {scores.bout_f1:.3f}, "
+             f"time F1 {scores.time_f1:.3f}, limb accuracy {scores.limb_accuracy:.2f}, "
+             f"median stroke-count error {scores.median_stroke_error:.0%}")
+    return int((table["status"] != "ok").sum())

@@ -1,0 +1,348 @@
+"""`scratchflow run`: a whole experiment on one machine.
+
+Each task is one `scratchflow <step>` command line from ``run.commands``, which the Nextflow
+modules are checked against, run in a subprocess: a crash in one sample cannot take the others
+down. Crop and quantify tasks run in parallel up to the CPU count. Pose runs as one process
+over every mouse (the model loads once, and a GPU takes one task at a time). How the runner's
+commands differ from Nextflow's is listed in ``run.commands``.
+
+A task's outcome comes from the files and records it leaves (crop and pose records, quantify's
+outputs), never from what it prints; its log gives the reason when it fails.
+
+Resuming: after a task succeeds, a ledger entry records its command, its inputs' sha256 and its
+outputs. A rerun skips a task whose entry matches and whose outputs all exist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scratchflow import outputs
+from scratchflow.clips.files import CLIP_NAME
+from scratchflow.crop import record as crop_record
+from scratchflow.errors import InputError
+from scratchflow.formats import dlc, pose_record
+from scratchflow.metadata import Sample
+from scratchflow.quantify import files as quantify_files
+from scratchflow.run import commands
+from scratchflow.run.commands import CropArgs, PoseArgs, QuantifyArgs, SummariseArgs
+from scratchflow.summarise.files import OUTPUT_NAMES
+
+
+@dataclass(frozen=True)
+class Task:
+    step: str
+    sample: str
+    command: list[str]
+    inputs: list[Path]
+    # Which files the task made, found after it ran (crop names come from metadata).
+    find_outputs: Callable[[], list[Path]]
+
+
+@dataclass
+class Outcome:
+    step: str
+    sample: str
+    ok: bool
+    skipped: bool = False
+    outputs: list[Path] = field(default_factory=list)
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RunLayout:
+    """OUT/crop, OUT/pose, OUT/quantify, OUT/summary, OUT/logs and the ledger."""
+
+    root: Path
+
+    def step_dir(self, step: str) -> Path:
+        return self.root / commands.STEP_FOLDERS[step]
+
+    def log(self, task: Task) -> Path:
+        return self.root / "logs" / task.step / f"{task.sample}.log"
+
+    def ledger(self, task: Task) -> Path:
+        return self.root / "logs" / ".ledger" / task.step / f"{task.sample}.json"
+
+
+def cli() -> list[str]:
+    """The scratchflow command of this interpreter (works in a venv that is not activated)."""
+    return [sys.executable, "-m", "scratchflow"]
+
+
+def run_task(task: Task, layout: RunLayout) -> Outcome:
+    """Run one task unless its ledger entry shows it done with these inputs."""
+    ledger = layout.ledger(task)
+    if _ledger_matches(ledger, task):
+        return Outcome(task.step, task.sample, True, True, _ledger_outputs(ledger))
+    log = layout.log(task)
+    with _log_file(log, task.command) as handle:
+        code = subprocess.call([str(c) for c in task.command], stdout=handle,
+                               stderr=subprocess.STDOUT)
+    if code != 0:
+        return Outcome(task.step, task.sample, False, reason=error_reason(log, code))
+    made = task.find_outputs()
+    if not made:
+        return Outcome(task.step, task.sample, False, reason=f"no outputs (see {log})")
+    outputs.write_json({"command": [str(c) for c in task.command], "inputs": _checksums(task),
+                        "outputs": [str(p) for p in made]}, ledger)
+    return Outcome(task.step, task.sample, True, outputs=made)
+
+
+@contextlib.contextmanager
+def _log_file(path: Path, command: list):
+    """A task's log, opened with its command line on top."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        handle.write("$ " + " ".join(map(str, command)) + "\n")
+        handle.flush()
+        yield handle
+
+
+def _checksums(task: Task) -> dict[str, str]:
+    return {str(p): outputs.sha256_file(p) for p in task.inputs}
+
+
+def _ledger_matches(ledger: Path, task: Task) -> bool:
+    if not ledger.is_file():
+        return False
+    entry = json.loads(ledger.read_text())
+    return (entry["command"] == [str(c) for c in task.command]
+            and all(Path(p).exists() for p in entry["outputs"])
+            and entry["inputs"] == _checksums(task))
+
+
+def _ledger_outputs(ledger: Path) -> list[Path]:
+    return [Path(p) for p in json.loads(ledger.read_text())["outputs"]]
+
+
+def error_reason(log: Path, code: int, about: str = "") -> str:
+    """The first `error:` line the command printed (with its fix), else the exit status; with
+    ``about``, the first such line that names it (e.g. one video of several)."""
+    lines = log.read_text(errors="replace").splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith("error:") and about in line:
+            fix = lines[index + 1].strip() if index + 1 < len(lines) else ""
+            return line[len("error:"):].strip() + (f" ({fix})" if fix.startswith("fix:") else "")
+    if about:
+        return error_reason(log, code)
+    return f"exit status {code} (see {log})"
+
+
+def run_parallel(tasks: list[Task], layout: RunLayout, on_done: Callable[[Outcome], None],
+                 workers: int | None = None) -> list[Outcome]:
+    workers = workers or max(1, os.cpu_count() or 1)
+    results = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for outcome in pool.map(lambda t: run_task(t, layout), tasks):
+            on_done(outcome)
+            results.append(outcome)
+    return results
+
+
+def write_failures(outcomes: list[Outcome], path: Path) -> Path:
+    """sample,step,reason for every failed task: the summary keeps those mice with the reason."""
+    with outputs.atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sample", "step", "reason"])
+        for outcome in outcomes:
+            if not outcome.ok:
+                writer.writerow([outcome.sample, outcome.step, outcome.reason])
+    return path
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    model: Path
+    crop: CropArgs = field(default_factory=CropArgs)
+    pose: PoseArgs = field(default_factory=PoseArgs)
+    quantify: QuantifyArgs = field(default_factory=QuantifyArgs)
+    summarise: SummariseArgs = field(default_factory=SummariseArgs)
+    bodyparts: tuple[str, ...] = ()  # ROLE=NAME, for pose and quantify
+    workers: int | None = None
+    clips_per_mouse: int = 0  # review clips of this many bouts per mouse (0: none)
+
+
+def find_raw_samples(source: str, cache: Path) -> tuple[list[Sample], list[Outcome]]:
+    """Video + TXT pairs from a folder or ``s3://`` prefix (paired by stem), or a samplesheet
+    CSV (sample,video,metadata; paths relative to the CSV). S3 objects are downloaded to
+    ``cache``. Unpaired or clashing videos are failures; the rest go on."""
+    from scratchflow.storage import fetch_input, is_s3, list_pairs
+
+    if not is_s3(source) and Path(source).is_file() and source.lower().endswith(".csv"):
+        rows, failed = _read_samplesheet(Path(source)), []
+    elif is_s3(source) or Path(source).is_dir():
+        pairing = list_pairs(source)
+        if not pairing.pairs and not pairing.lonely_videos:
+            raise InputError(source, "no video + TXT pairs found",
+                             "each video needs a metadata TXT of the same stem beside it")
+        rows = [Sample(_stem(v), v, t) for v, t in pairing.pairs]
+        failed = [Outcome("crop", _stem(v), False, reason=f"{v}: {why}")
+                  for why, found in (("no metadata TXT with the same stem", pairing.lonely_videos),
+                                     ("several files share this stem", pairing.clashes))
+                  for v in found]
+    else:
+        raise InputError(source, "not a folder, s3:// prefix or samplesheet .csv",
+                         "pass a folder of video + TXT pairs, or a CSV sample,video,metadata")
+    # Downloaded from here on: every sample's files are local paths.
+    samples = [Sample(r.name, fetch_input(r.video, cache), fetch_input(r.metadata, cache))
+               for r in rows]
+    return samples, failed
+
+
+def _stem(path: str | Path) -> str:
+    return Path(str(path)).stem
+
+
+def _read_samplesheet(path: Path) -> list[Sample]:
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    missing = {"sample", "video", "metadata"} - set(rows[0] if rows else {})
+    if missing:
+        raise InputError(path, f"samplesheet lacks column(s) {sorted(missing)}",
+                         "use the header sample,video,metadata[,experiment]")
+    return [Sample(row["sample"], _relative_to(path, row["video"]),
+                      _relative_to(path, row["metadata"])) for row in rows]
+
+
+def _relative_to(samplesheet: Path, value: str) -> str | Path:
+    return value if value.startswith("s3://") else (samplesheet.parent / value).resolve()
+
+
+def crop_task(raw: Sample, layout: RunLayout, options: RunOptions) -> Task:
+    out_dir = layout.step_dir("crop")
+
+    def made() -> list[Path]:
+        return [p for r in crop_record.records_of(out_dir, raw.video) for p in (r.video, r.path)]
+
+    command = [*cli(), *commands.crop(raw.video, raw.metadata, out_dir, options.crop,
+                                      overwrite=True)]
+    return Task("crop", raw.name, command, [raw.video, raw.metadata], made)
+
+
+def quantify_task(pose_h5: Path, layout: RunLayout, options: RunOptions) -> Task:
+    out_dir = layout.step_dir("quantify")
+    stem = pose_h5.stem
+    command = [*cli(), *commands.quantify(pose_h5, out_dir, options.quantify, options.bodyparts)]
+    return Task("quantify", stem, command, [pose_h5, pose_record.record_path(pose_h5)],
+                lambda: quantify_files.written(out_dir, stem))
+
+
+def run_pose_step(videos: list[Path], layout: RunLayout, options: RunOptions,
+                  on_done: Callable[[Outcome], None]) -> list[Outcome]:
+    """One `scratchflow pose` process over every mouse video; it skips up-to-date ones.
+
+    Each video's outcome is read from its pose record: done when a new record for this video
+    appears; skipped when the record already there names this video with its current sha256
+    and the process leaves it alone; failed otherwise."""
+    log = layout.root / "logs" / "pose" / "pose.log"
+    out_dir = layout.step_dir("pose")
+    command = [*cli(), *commands.pose(videos, options.model, out_dir, options.pose,
+                                      options.bodyparts, overwrite=True)]
+    pending = {v: out_dir / f"{v.stem}{dlc.H5_SUFFIX}" for v in videos}
+    before = {v: pose_record.read(pose_record.record_path(h5)) for v, h5 in pending.items()}
+    results: dict[Path, Outcome] = {}
+
+    def settle(video: Path, outcome: Outcome) -> None:
+        results[video] = outcome
+        del pending[video]
+        on_done(outcome)
+
+    with _log_file(log, command) as handle:
+        process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT)
+        code = None
+        while pending and code is None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = process.wait(timeout=1)
+            for video, h5 in list(pending.items()):
+                record = pose_record.read(pose_record.record_path(h5))
+                fresh = record is not None and record != before[video]
+                if fresh and str(record.video) == str(video) and h5.is_file():
+                    settle(video, Outcome("pose", video.stem, True, outputs=[h5, record.path]))
+        code = process.wait()
+    for video, h5 in list(pending.items()):
+        record = before[video]
+        if (record is not None and str(record.video) == str(video) and h5.is_file()
+                and record.video_sha256 == outputs.sha256_file(video)):
+            settle(video, Outcome("pose", video.stem, True, True, [h5, record.path]))
+        else:
+            settle(video, Outcome("pose", video.stem, False,
+                                  reason=error_reason(log, code, about=video.name)))
+    return [results[v] for v in videos]
+
+
+# progress(label, total) -> a context manager whose update(n) marks n more tasks done
+ProgressBar = Callable[[str, int], contextlib.AbstractContextManager]
+
+
+def run_experiment(source: str, out: Path, options: RunOptions,
+                   progress: ProgressBar) -> list[Outcome]:
+    """Crop, pose, quantify and summarise every sample; return every task's outcome."""
+    from scratchflow.pose import open_project, require_engine
+
+    require_engine(open_project(options.model))  # a wrong --model stops the run before any crop
+    layout = RunLayout(Path(out))
+    raw, outcomes = find_raw_samples(source, layout.root / "logs" / ".s3-cache")
+
+    crops = _stage(progress, "crop", [crop_task(r, layout, options) for r in raw], layout,
+                   options.workers)
+    videos = [p for o in crops if o.ok for p in o.outputs
+              if p.suffix == crop_record.VIDEO_SUFFIX]
+    with progress("pose", len(videos)) as bar:
+        poses = run_pose_step(videos, layout, options, lambda _: bar.update(1)) if videos else []
+    tables = [p for o in poses if o.ok for p in o.outputs if p.suffix == dlc.H5_SUFFIX]
+    quantified = _stage(progress, "quantify", [quantify_task(h, layout, options) for h in tables],
+                        layout, options.workers)
+    outcomes += crops + poses + quantified
+    if options.clips_per_mouse and tables:
+        clips = clips_task(layout, options.clips_per_mouse)
+        outcomes += _stage(progress, "clips", [clips], layout, 1)
+    failures = write_failures(outcomes, layout.root / "logs" / "failures.csv")
+    summary = summarise_task(layout, failures, options.summarise)
+    outcomes += _stage(progress, "summarise", [summary], layout, 1)
+    return outcomes
+
+
+def _stage(progress: ProgressBar, label: str, tasks: list[Task], layout: RunLayout,
+           workers: int | None) -> list[Outcome]:
+    with progress(label, len(tasks)) as bar:
+        return run_parallel(tasks, layout, lambda _: bar.update(1), workers)
+
+
+def clips_task(layout: RunLayout, per_mouse: int) -> Task:
+    """Review clips of up to ``per_mouse`` bouts per mouse, for the report to link."""
+    out_dir = layout.step_dir("clips")
+    folders = [layout.step_dir(step) for step in ("crop", "pose", "quantify")]
+    command = [*cli(), *commands.clips(folders, out_dir, per_mouse, overwrite=True)]
+    inputs = sorted(p for folder in folders for p in folder.glob("*") if p.is_file())
+
+    def made() -> list[Path]:
+        # Mice without bouts give no clips; the folder then stands for the (empty) result.
+        return sorted(p for p in out_dir.iterdir() if CLIP_NAME.search(p.name)) or [out_dir]
+
+    return Task("clips", "experiment", command, inputs, made)
+
+
+def summarise_task(layout: RunLayout, failures: Path, args: SummariseArgs | None = None) -> Task:
+    args = args or SummariseArgs()
+    out_dir = layout.step_dir("summarise")
+    names = [OUTPUT_NAMES[k] for k in ("summary", "statistics", "comparisons", "report")]
+    folders = [layout.step_dir(step) for step in ("crop", "quantify", "clips")]
+
+    def made() -> list[Path]:
+        return [out_dir / n for n in names if (out_dir / n).is_file()]
+
+    present = [f for f in folders if f.is_dir()]
+    command = [*cli(), *commands.summarise(present, out_dir, args, failures)]
+    inputs = sorted(p for folder in present for p in folder.iterdir() if p.is_file())
+    inputs += [failures] + ([args.groups] if args.groups else [])
+    return Task("summarise", "experiment", command, inputs, made)

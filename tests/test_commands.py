@@ -1,0 +1,107 @@
+"""The one command builder (scratchflow.run.commands) and the Nextflow modules agree.
+
+Each module's script is rendered as Nextflow would render it (tests/test_nf_modules.py's
+renderer) with the ext.args the pipeline's config gives it, and its `scratchflow-<step>` line
+is parsed by the CLI itself; so is the command the builder makes for the same inputs. The two
+must give the same options, so the one-machine runner and the pipeline cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+import pytest
+
+from scratchflow.cli import main
+from scratchflow.run import commands
+from scratchflow.run.commands import CropArgs, PoseArgs, QuantifyArgs, SummariseArgs
+from tests.conftest import REPO
+from tests.test_nf_modules import process_block, render
+
+CONF = REPO / "conf"
+
+
+def ext_args(config: str, process: str) -> str:
+    """The ``ext.args`` a config file gives ``process`` ('' when none)."""
+    text = (CONF / config).read_text()
+    block = re.search(rf"withName: '{process}' \{{(.*?)\n    \}}", text, re.S)
+    found = block and re.search(r"ext\.args\s*=\s*'([^']*)'", block.group(1))
+    return found.group(1) if found else ""
+
+
+def parsed(argv: list[str]) -> dict:
+    """The options the ``scratchflow`` CLI reads from ``argv`` (step name first)."""
+    step, *rest = argv
+    command = main.get_command(None, step)
+    return command.make_context(step, list(rest)).params
+
+
+def module_command(module: str, values: dict[str, str]) -> list[str]:
+    script = render(process_block(module, "script"), values)
+    line = next(line for line in script.splitlines() if line.startswith("scratchflow-"))
+    wrapper, *rest = shlex.split(line)
+    return [wrapper.removeprefix("scratchflow-"), *rest]
+
+
+@pytest.fixture
+def task_dir(tmp_path, monkeypatch):
+    """A task folder with the staged inputs the CLI checks exist."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("raw1.mp4", "raw1.txt", "m1.mp4", "m1.h5", "detector.yaml"):
+        (tmp_path / name).write_text("")
+    for name in ("dlc_model", "results"):
+        (tmp_path / name).mkdir()
+    return tmp_path
+
+
+def test_crop_module_runs_the_builders_command(task_dir):
+    args = ext_args("test.config", "CROP_VIDEOS")
+    values = {"meta.id": "raw1", "video": "raw1.mp4", "metadata": "raw1.txt",
+              "task.process": "CROP_VIDEOS", "task.ext.args ?: ''": args}
+    built = commands.crop("raw1.mp4", "raw1.txt", "raw1", CropArgs(box_size="192", offset_x=20))
+    assert parsed(module_command("crop_videos", values)) == parsed(built)
+
+
+def test_pose_module_runs_the_builders_command(task_dir):
+    values = {"meta.id": "m1", "video": "m1.mp4", "model": "dlc_model",
+              "task.process": "POSE_DLC", "task.ext.args ?: ''": ext_args("test.config", "POSE_DLC"),
+              "task.ext.device ?: 'cpu'": "cpu"}
+    built = commands.pose(["m1.mp4"], "dlc_model", ".", PoseArgs(device="cpu"))
+    assert parsed(module_command("pose_dlc", values)) == parsed(built)
+
+
+@pytest.mark.parametrize("params", [None, "detector.yaml"])
+def test_quantify_module_runs_the_builders_command(task_dir, params):
+    values = {"meta.id": "m1", "pose": "m1.h5", "pose_json": "m1.pose.json",
+              "task.process": "QUANTIFY_SCRATCH", "task.ext.args ?: ''": "",
+              "detector_params ? \"--params ${detector_params}\" : ''":
+                  f"--params {params}" if params else ""}
+    built = commands.quantify("m1.h5", ".", QuantifyArgs(params=params))
+    assert parsed(module_command("quantify_scratch", values)) == parsed(built)
+
+
+def test_summarise_module_runs_the_builders_command(task_dir):
+    """The report links the CSVs where both publish them: one LINK_DIR."""
+    values = {"meta.id": "exp1", "task.process": "SUMMARISE",
+              "task.ext.args ?: ''": ext_args("modules.config", "SUMMARISE")}
+    built = commands.summarise(["results"], ".", SummariseArgs(), link_dir=commands.LINK_DIR)
+    assert parsed(module_command("summarise", values)) == parsed(built)
+
+
+def test_steps_publish_where_the_runner_writes():
+    """Nextflow's --outdir has the one-machine run folder's layout."""
+    text = (CONF / "modules.config").read_text()
+    published = dict(re.findall(r"withName: '(\w+)' \{.*?outdir\}/(\w+)\"", text, re.S))
+    assert published == {"CROP_VIDEOS": commands.STEP_FOLDERS["crop"],
+                         "POSE_DLC": commands.STEP_FOLDERS["pose"],
+                         "QUANTIFY_SCRATCH": commands.STEP_FOLDERS["quantify"],
+                         "SUMMARISE": commands.STEP_FOLDERS["summarise"]}
+
+
+def test_only_options_off_their_defaults_are_written():
+    assert commands.flags(CropArgs()) == []
+    assert commands.flags(CropArgs(box_size="192", codes=1)) == ["--box-size", "192",
+                                                                 "--codes", "1"]
+    assert commands.flags(PoseArgs(snapshot="best")) == ["--snapshot", "best"]
+
