@@ -27,7 +27,7 @@ DECIMALS = {
     "start_s": SECONDS, "end_s": SECONDS, "duration_s": SECONDS, "time_s": SECONDS,
     "scratching_s": SECONDS, "bin_start_s": SECONDS, "bin_end_s": SECONDS,
     "stroke_rate_hz": RATE, "mean_stroke_rate_hz": RATE, "bouts_per_min": RATE,
-    "body_length_px": 1, "amplitude_bl": 3, "mean_amplitude_bl": 3,
+    "body_length_px": 1, "amplitude_bl": 3, "mean_amplitude_bl": 3, "confidence": 3,
     # group statistics and comparisons
     "mean": STATISTIC, "sd": STATISTIC, "sem": STATISTIC, "median": STATISTIC,
     "mean_group": STATISTIC, "mean_control": STATISTIC, "difference": STATISTIC,
