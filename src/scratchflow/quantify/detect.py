@@ -75,7 +75,9 @@ class _Signals:
     body_length: float
     band: tuple[float, float]  # the stroke band, Hz
     # (T, 2) each, gaps filled: "left" and "right" hind paw minus the body centre, the body
-    # "centre", the paws' "sum" (left + right - 2 centre) and "diff" (right - left).
+    # "centre", the paws' "sum" (left + right) and "diff" (right - left). The sum is not
+    # taken relative to the body: a pose model whose tail base follows the scratching paw
+    # would cancel it.
     series: dict[str, np.ndarray]
     noise_var: dict[str, float]  # white jitter variance per coordinate of each series
     valid: np.ndarray  # frames where every series was tracked
@@ -295,7 +297,7 @@ def _signals(tracks: dict, fps: float, params: ScratchParams, body_length: float
     centre = (tracks["nose"] + tracks["tail_base"]) / 2
     left, right = tracks["hind_left"], tracks["hind_right"]
     raw = {"left": left - centre, "right": right - centre, "centre": centre,
-           "sum": left + right - 2 * centre, "diff": right - left}
+           "sum": left + right, "diff": right - left}
     jitter = {r: _jitter_variance(tracks[r], fps) for r in REQUIRED_ROLES}
     # A floor keeps the ratios finite on noiseless input: 0.1 % of a body length.
     floor = (1e-3 * body_length) ** 2
@@ -303,7 +305,7 @@ def _signals(tracks: dict, fps: float, params: ScratchParams, body_length: float
     paw_l, paw_r = jitter["hind_left"], jitter["hind_right"]
     body = (jitter["nose"] + jitter["tail_base"]) / 4
     noise_var = {"left": paw_l + body, "right": paw_r + body, "centre": body,
-                 "sum": paw_l + paw_r + 4 * body, "diff": paw_l + paw_r}
+                 "sum": paw_l + paw_r, "diff": paw_l + paw_r}
     valid = np.all([np.isfinite(v).all(axis=1) for v in raw.values()], axis=0)
     filled = {k: _interpolate(v, max_gap=None) for k, v in raw.items()}
     series = {k: np.zeros_like(raw[k]) if v is None else v for k, v in filled.items()}
