@@ -25,8 +25,8 @@ import scratch_generator as gen
 
 from scratchflow.quantify import ScratchParams, detect_scratching
 from scratchflow.quantify.evaluate import match_bouts, score
+from scratchflow.quantify.tune import DEFAULT_SPACE, tune
 from scratchflow.quantify.tune import Case as TuneCase
-from scratchflow.quantify.tune import tune
 
 SPLITS = {
     "tuning": (("vame", "jabs_v2"), 0),
@@ -38,16 +38,6 @@ AMPLITUDES_BL = (0.05, 0.075, 0.1, 0.15, 0.2, 0.3)
 TARGETS = {"bout_f1": 0.95, "time_f1": 0.95, "median_stroke_error": 0.10, "limb_accuracy": 0.95}
 TARGET_CONFOUNDER_FALSE_PER_10_MIN = 1.0
 ROLES = {role: i for i, role in enumerate(gen.ROLES)}
-TUNING_SPACE = {
-    "min_window_snr": [6.0, 8.0, 10.0, 12.0],
-    "min_bout_snr": [2.0, 3.0, 4.0, 5.0],
-    "max_interval_cv": [0.15, 0.2, 0.25, 0.3, 0.35],
-    "min_periodicity": [0.2, 0.3, 0.4, 0.5],
-    "min_paw_ratio": [2.0, 3.0, 4.0, 6.0],
-    "min_sum_ratio": [0.2, 0.3, 0.4],
-    "max_body_ratio": [0.3, 0.5, 0.7, 1.0],
-    "max_body_speed_bl_s": [0.2, 0.3, 0.5, 0.7, 1.0],
-}
 
 
 @dataclass(frozen=True)
@@ -180,11 +170,11 @@ def main() -> None:
             Family("main", gen.Conditions(), fps, args.seeds),
             Family("confounders", replace(gen.Conditions(), scratch_share=0.0), fps, args.seeds))
             for c in cases(args.shared, "tuning", family)]
-        best, trials = tune([TuneCase(c.pose, ROLES, c.truth) for c in tuning], TUNING_SPACE,
+        best, trials = tune([TuneCase(c.pose, ROLES, c.truth) for c in tuning], DEFAULT_SPACE,
                             args.trials, seed=0)
         trials.to_csv(args.out / "tuning_trials.csv", index=False)
         print(trials.sort_values("bout_f1").tail(5).to_string(index=False))
-        print({name: getattr(best, name) for name in TUNING_SPACE})
+        print({name: getattr(best, name) for name in DEFAULT_SPACE})
         return
     params = ScratchParams()
     table = pd.DataFrame([run_family(args.shared, "reporting", f, params)

@@ -21,14 +21,17 @@ from scratchflow.formats import PoseData, load_pose, pose_record, resolve_roles
 from scratchflow.quantify import REQUIRED_ROLES, ScratchParams, detect_scratching
 from scratchflow.quantify.evaluate import read_annotations, score
 
+# The detector's evidence thresholds: the same space its defaults were chosen from on the
+# benchmark's tuning split (benchmarks/semisynthetic.py --tune).
 DEFAULT_SPACE: dict[str, list] = {
-    "min_prominence_bl": [0.02, 0.03, 0.04, 0.06, 0.08],
-    "merge_gap_s": [0.1, 0.2, 0.3, 0.5],
-    "min_strokes": [2, 3, 4, 5],
-    "max_body_speed_bl_s": [0.5, 1.0, 1.5, 2.0],
-    "max_body_ratio": [0.3, 0.5, 0.8],
-    "glitch_likelihood": [0.3, 0.5, 0.7],
-    "min_stroke_hz": [6.0, 8.0, 10.0],
+    "min_window_snr": [6.0, 8.0, 10.0, 12.0],
+    "min_bout_snr": [2.0, 3.0, 4.0, 5.0],
+    "max_interval_cv": [0.15, 0.2, 0.25, 0.3, 0.35],
+    "min_periodicity": [0.2, 0.3, 0.4, 0.5],
+    "min_paw_ratio": [2.0, 3.0, 4.0, 6.0],
+    "min_sum_ratio": [0.2, 0.3, 0.4],
+    "max_body_ratio": [0.3, 0.5, 0.7, 1.0],
+    "max_body_speed_bl_s": [0.2, 0.3, 0.5, 0.7, 1.0],
 }
 
 
