@@ -9,7 +9,7 @@ TF_STAMP := $(TF_VENV)/.installed-tf
 
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install install-tf system-deps demo test lint nf-lint clean
+.PHONY: install install-tf system-deps demo test lint nf-lint nextflow-runtime clean
 
 # Debian packages: ffmpeg/ffprobe and libzbar0 (pyzbar's QR decoding) for the crop step,
 # Java 17 for the Nextflow lint (scripts/nf_lint.py, run by the tests) and Chromium, which the
@@ -63,6 +63,20 @@ lint: install
 
 nf-lint: install
 	$(PY) scripts/nf_lint.py
+
+# Nextflow 24.10 from Maven Central (scripts/nextflow/pom.xml) into build/nextflow/lib, started by
+# scripts/nextflow/nextflow: for machines without the official launcher, which downloads its jar
+# from nextflow.io (docs/nextflow.md). Maven comes from Debian when missing.
+NXF_LIB   := build/nextflow/lib
+NXF_STAMP := $(NXF_LIB)/.complete
+$(NXF_STAMP): scripts/nextflow/pom.xml
+	@command -v mvn >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y maven)
+	rm -rf $(NXF_LIB)
+	mvn -q -B -f scripts/nextflow/pom.xml dependency:copy-dependencies \
+		-DoutputDirectory=$(CURDIR)/$(NXF_LIB)
+	touch $@
+
+nextflow-runtime: $(NXF_STAMP)
 
 clean:
 	rm -rf $(VENV) $(TF_VENV) demo_output .pytest_cache .ruff_cache
