@@ -215,7 +215,7 @@ def test_repo_nextflow_files_are_linted(lint_results):
         "conf/nf_schema.config",
         "modules/local/crop_videos/main.nf",
         "modules/local/pose_dlc/main.nf",
-        "modules/local/quantify_scratch/main.nf",
+        "modules/local/quantify/main.nf",
         "modules/local/summarise/main.nf",
         "subworkflows/local/pipeline_initialisation/main.nf",
     }
