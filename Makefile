@@ -9,7 +9,7 @@ TF_STAMP := $(TF_VENV)/.installed-tf
 
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install install-tf system-deps demo test lint nf-lint nextflow-runtime clean
+.PHONY: install install-tf system-deps demo test lint nf-lint nextflow-runtime nextflow-test clean
 
 # Debian packages: ffmpeg/ffprobe and libzbar0 (pyzbar's QR decoding) for the crop step,
 # Java 17 for the Nextflow lint (scripts/nf_lint.py, run by the tests) and Chromium, which the
@@ -51,8 +51,9 @@ demo: install
 	$(VENV)/bin/scratchflow run examples/demo_experiment --model examples/demo_model/project \
 		--out demo_output $(DEMO_CROP) --clips 2 --truth examples/demo_experiment/truth_bouts.csv
 
-# Everything in .venv, then the TensorFlow engine's tests in .venv-tf.
-test: install install-tf
+# Everything in .venv (the Nextflow pipeline included), then the TensorFlow engine's tests in
+# .venv-tf.
+test: install install-tf nextflow-runtime
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -m "not tensorflow"
 	$(TF_PY) -m pytest -m tensorflow
@@ -77,6 +78,11 @@ $(NXF_STAMP): scripts/nextflow/pom.xml
 	touch $@
 
 nextflow-runtime: $(NXF_STAMP)
+
+# `nextflow run main.nf -profile test` on the demo experiment, with a broken raw video added,
+# and -resume, against `scratchflow run` (tests/test_nextflow_run.py; 7.5 min on 2 busy cores).
+nextflow-test: install nextflow-runtime
+	$(PY) -m pytest -m nextflow
 
 clean:
 	rm -rf $(VENV) $(TF_VENV) demo_output .pytest_cache .ruff_cache
