@@ -9,7 +9,8 @@ TF_STAMP := $(TF_VENV)/.installed-tf
 
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install install-tf system-deps demo test lint nf-lint nextflow-runtime nextflow-test clean
+.PHONY: install install-tf system-deps demo test lint nf-lint nextflow-runtime nextflow-test \
+	container-check clean
 
 # Debian packages: ffmpeg/ffprobe and libzbar0 (pyzbar's QR decoding) for the crop step,
 # Java 17 for the Nextflow lint (scripts/nf_lint.py, run by the tests) and Chromium, which the
@@ -83,6 +84,11 @@ nextflow-runtime: $(NXF_STAMP)
 # and -resume, against `scratchflow run` (tests/test_nextflow_run.py; 7.5 min on 2 busy cores).
 nextflow-test: install nextflow-runtime
 	$(PY) -m pytest -m nextflow
+
+# The CPU image built with podman from a locally made base image, and crop, quantify and
+# summarise of -profile test run in it (scripts/containers/check.sh; Debian, root; not in CI).
+container-check: install nextflow-runtime
+	scripts/containers/check.sh
 
 clean:
 	rm -rf $(VENV) $(TF_VENV) demo_output .pytest_cache .ruff_cache
