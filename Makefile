@@ -81,7 +81,7 @@ $(NXF_STAMP): scripts/nextflow/pom.xml
 nextflow-runtime: $(NXF_STAMP)
 
 # `nextflow run main.nf -profile test` on the demo experiment, with a broken raw video added,
-# and -resume, against `scratchflow run` (tests/test_nextflow_run.py; 7.5 min on 2 busy cores).
+# and -resume, against `scratchflow run` (tests/test_nextflow_run.py; 3-8 min on 2 cores).
 nextflow-test: install nextflow-runtime
 	$(PY) -m pytest -m nextflow
 

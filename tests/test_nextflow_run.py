@@ -8,7 +8,7 @@ environment first on PATH. nf-schema cannot be installed offline, hence
 
 The input is the bundled demo experiment plus a broken raw video (random bytes with a valid
 metadata TXT). One run, then the same run with -resume, then `scratchflow run` on the same
-folder: about 5 minutes on 2 cores, most of it DeepLabCut on the CPU. Without Java, the
+folder: 3 to 8 minutes on 2 cores, most of it DeepLabCut on the CPU. Without Java, the
 runtime, ffmpeg or DeepLabCut these tests skip, saying so, except under CI=true, where they
 fail: CI must not pass without running the pipeline.
 """
