@@ -9,7 +9,8 @@ TF_STAMP := $(TF_VENV)/.installed-tf
 
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install install-tf system-deps demo test lint nf-lint clean
+.PHONY: install install-tf system-deps demo test lint nf-lint nextflow-runtime nextflow-test \
+	container-check clean
 
 # Debian packages: ffmpeg/ffprobe and libzbar0 (pyzbar's QR decoding) for the crop step,
 # Java 17 for the Nextflow lint (scripts/nf_lint.py, run by the tests) and Chromium, which the
@@ -60,8 +61,9 @@ demo: install
 		--out demo_output $(DEMO_CROP) --params examples/demo_experiment/params.yaml \
 		--control vehicle --clips-per-mouse 2 --truth examples/demo_experiment/truth_bouts.csv
 
-# Everything in .venv, then the TensorFlow engine's tests in .venv-tf.
-test: install install-tf
+# Everything in .venv (the Nextflow pipeline included), then the TensorFlow engine's tests in
+# .venv-tf.
+test: install install-tf nextflow-runtime
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -m "not tensorflow"
 	$(TF_PY) -m pytest -m tensorflow
@@ -72,6 +74,30 @@ lint: install
 
 nf-lint: install
 	$(PY) scripts/nf_lint.py
+
+# Nextflow 24.10 from Maven Central (scripts/nextflow/pom.xml) into build/nextflow/lib, started by
+# scripts/nextflow/nextflow: for machines without the official launcher, which downloads its jar
+# from nextflow.io (docs/nextflow.md). Maven comes from Debian when missing.
+NXF_LIB   := build/nextflow/lib
+NXF_STAMP := $(NXF_LIB)/.complete
+$(NXF_STAMP): scripts/nextflow/pom.xml
+	@command -v mvn >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y maven)
+	rm -rf $(NXF_LIB)
+	mvn -q -B -f scripts/nextflow/pom.xml dependency:copy-dependencies \
+		-DoutputDirectory=$(CURDIR)/$(NXF_LIB)
+	touch $@
+
+nextflow-runtime: $(NXF_STAMP)
+
+# `nextflow run main.nf -profile test` on the demo experiment, with a broken raw video added,
+# and -resume, against `scratchflow run` (tests/test_nextflow_run.py; 3-8 min on 2 cores).
+nextflow-test: install nextflow-runtime
+	$(PY) -m pytest -m nextflow
+
+# The CPU image built with podman from a locally made base image, and crop, quantify and
+# summarise of -profile test run in it (scripts/containers/check.sh; Debian, root; not in CI).
+container-check: install nextflow-runtime
+	scripts/containers/check.sh
 
 clean:
 	rm -rf $(VENV) $(TF_VENV) demo_output .pytest_cache .ruff_cache

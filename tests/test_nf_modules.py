@@ -22,6 +22,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import REPO
 
@@ -63,8 +64,9 @@ def render(block: str, values: dict[str, str]) -> str:
         line = line.strip()
         if not line or line.startswith("//"):
             continue
-        m = re.fullmatch(r"def\s+(\w+)\s*=\s*(.+)", line)
-        assert m, f"the renderer only knows `def name = expr` lines, not {line!r}"
+        # `prefix = ...` without def: nf-core's way of letting the outputs see it
+        m = re.fullmatch(r"(?:def\s+)?(\w+)\s*=\s*(.+)", line)
+        assert m, f"the renderer only knows `[def] name = expr` lines, not {line!r}"
         values[m.group(1)] = _lookup(m.group(2), values)
 
     def substitute(m: re.Match) -> str:
@@ -140,8 +142,10 @@ def _quantify_values(stem: str, args: str, params_arg: str = "") -> dict[str, st
         "meta.id": stem,
         "pose": f"{stem}.h5",
         "pose_json": f"{stem}.pose.json",
-        "task.process": "QUANTIFY_SCRATCH",
+        "task.process": "QUANTIFY",
         "task.ext.args ?: ''": args,
+        'task.ext.prefix ?: "${meta.id}"': stem,
+        "prefix": stem,
         "detector_params ? \"--params ${detector_params}\" : ''": params_arg,
     }
 
@@ -158,12 +162,12 @@ def _stage_pose(shared_data: Path, workdir: Path) -> str:
 def test_quantify_script_runs_on_real_pose(shared_data, tmp_path):
     stem = _stage_pose(shared_data, tmp_path)
     values = _quantify_values(stem, "--fps 60")
-    script = render(process_block("quantify_scratch", "script"), values)
+    script = render(process_block("quantify", "script"), values)
     assert f"scratchflow-quantify {stem}.h5 --out ." in script
     proc = run_task(script, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
-    assert_outputs("quantify_scratch", values, tmp_path)
+    assert_outputs("quantify", values, tmp_path)
     tables = sorted(p.name for p in tmp_path.glob(f"{stem}_scratch_*.csv"))
     assert tables == [f"{stem}_scratch_{k}.csv"
                       for k in ("bouts", "strokes", "summary", "timebins")]
@@ -172,7 +176,7 @@ def test_quantify_script_runs_on_real_pose(shared_data, tmp_path):
     summary = (tmp_path / f"{stem}_scratch_summary.csv").read_text()
     assert summary.strip(), "empty summary table"
     versions = (tmp_path / "versions.yml").read_text()
-    assert '"QUANTIFY_SCRATCH":' in versions
+    assert '"QUANTIFY":' in versions
     assert re.search(r"scratchflow: \d+\.\d+", versions), versions
 
 
@@ -183,11 +187,11 @@ def test_quantify_script_passes_detector_params(shared_data, tmp_path):
         capture_output=True, text=True, check=True).stdout
     (tmp_path / "detector.yaml").write_text(default_yaml)
     values = _quantify_values(stem, "--fps 60", params_arg="--params detector.yaml")
-    script = render(process_block("quantify_scratch", "script"), values)
+    script = render(process_block("quantify", "script"), values)
     assert "--params detector.yaml" in script
     proc = run_task(script, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert_outputs("quantify_scratch", values, tmp_path)
+    assert_outputs("quantify", values, tmp_path)
 
 
 # ------------------------------------------------------------------------ summarise (chained)
@@ -199,7 +203,7 @@ def test_summarise_script_runs_on_quantify_results(shared_data, tmp_path):
     quant.mkdir()
     stem = _stage_pose(shared_data, quant)
     values = _quantify_values(stem, "--fps 60")
-    proc = run_task(render(process_block("quantify_scratch", "script"), values), quant)
+    proc = run_task(render(process_block("quantify", "script"), values), quant)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
     task = tmp_path / "summarise"
@@ -207,7 +211,9 @@ def test_summarise_script_runs_on_quantify_results(shared_data, tmp_path):
     for f in quant.glob(f"{stem}_scratch_*"):
         (task / "results" / f.name).symlink_to(f)
     (task / "results" / "expected_samples.csv").write_text(f"sample,video\n{stem},raw\n")
-    values = {"meta.id": "exp1", "task.process": "SUMMARISE", "task.ext.args ?: ''": ""}
+    (task / "failures.csv").write_text("sample,step,reason\nraw2,crop,no cropped videos\n")
+    values = {"meta.id": "exp1", "task.process": "SUMMARISE", "task.ext.args ?: ''": "",
+              "failures": "failures.csv"}
     proc = run_task(render(process_block("summarise", "script"), values), task)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert_outputs("summarise", values, task)
@@ -227,7 +233,8 @@ def test_crop_script_runs_on_demo_video(tmp_path):
     (tmp_path / f"{video.stem}.txt").symlink_to(video.with_suffix(".txt"))
     assert f"ext.args = '{DEMO_CROP_ARGS}'" in (REPO / "conf" / "test.config").read_text()
     values = {"meta.id": video.stem, "video": video.name, "metadata": f"{video.stem}.txt",
-              "task.process": "CROP_VIDEOS", "task.ext.args ?: ''": DEMO_CROP_ARGS}
+              "task.process": "CROP_VIDEOS", "task.ext.args ?: ''": DEMO_CROP_ARGS,
+              'task.ext.prefix ?: "${meta.id}"': video.stem, "prefix": video.stem}
     proc = run_task(render(process_block("crop_videos", "script"), values), tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert_outputs("crop_videos", values, tmp_path)
@@ -250,7 +257,8 @@ def test_pose_script_runs_on_demo_model(demo_model, tmp_path):
     values = {
         "meta.id": video.stem, "video": video.name, "model": "dlc_model",
         "task.process": "POSE_DLC", "task.ext.args ?: ''": "--batch-size 8",
-        "task.ext.device ?: 'cpu'": "cpu",
+        "task.ext.device ?: 'cpu'": "cpu", 'task.ext.prefix ?: "${meta.id}"': video.stem,
+        "prefix": video.stem, "video.extension": "mp4",
     }
     proc = run_task(render(process_block("pose_dlc", "script"), values), task)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -260,10 +268,12 @@ def test_pose_script_runs_on_demo_model(demo_model, tmp_path):
 # ------------------------------------------------------------------------ every module's stub
 
 
+PREFIX = 'task.ext.prefix ?: "${meta.id}"'
 STUB_VALUES = {
-    "crop_videos": {"meta.id": "raw1", "task.process": "CROP_VIDEOS"},
-    "pose_dlc": {"meta.id": "m1", "task.process": "POSE_DLC"},
-    "quantify_scratch": {"meta.id": "m1", "task.process": "QUANTIFY_SCRATCH"},
+    "crop_videos": {"meta.id": "raw1", "task.process": "CROP_VIDEOS", PREFIX: "raw1",
+                    "prefix": "raw1"},
+    "pose_dlc": {"meta.id": "m1", "task.process": "POSE_DLC", PREFIX: "m1", "prefix": "m1"},
+    "quantify": {"meta.id": "m1", "task.process": "QUANTIFY", PREFIX: "m1", "prefix": "m1"},
     "summarise": {"meta.id": "exp1", "task.process": "SUMMARISE"},
 }
 
@@ -288,6 +298,13 @@ def test_module_conventions(module):
     assert re.search(r"label '(process_low|process_medium|process_gpu)'", text)
     assert "tuple val(meta)" in text
     assert 'path "versions.yml"' in text and "emit: versions" in text
+    assert re.search(r"when:\s*\n\s*task\.ext\.when == null \|\| task\.ext\.when\n", text)
+    if module != "summarise":  # summarise's output names are fixed by `scratchflow summarise`
+        assert 'prefix = task.ext.prefix ?: "${meta.id}"' in text
+    meta = yaml.safe_load((MODULES / module / "meta.yml").read_text())
+    assert meta["name"] == module
+    emits = re.findall(r"emit: (\w+)", process_block(module, "output"))
+    assert [next(iter(output)) for output in meta["output"]] == emits
     wrapper = re.search(r"(scratchflow-[a-z]+) ", process_block(module, "script"))
     assert wrapper, f"{module}: script does not call a bin/ wrapper"
     assert (REPO / "bin" / wrapper.group(1)).is_file()
@@ -316,3 +333,10 @@ def test_schema_declares_every_param():
     assert sheet["items"]["required"] == ["sample", "video", "metadata"]
     for name, prop in sheet["items"]["properties"].items():
         assert prop.get("errorMessage"), f"samplesheet column {name} has no errorMessage"
+
+
+def test_containers_are_set_in_one_place():
+    """Per label in nextflow.config; no profile config sets them again."""
+    assert "container = params.cpu_container" in (REPO / "nextflow.config").read_text()
+    for config in sorted((REPO / "conf").glob("*.config")):
+        assert not re.search(r"^\s*container\s*=", config.read_text(), re.M), config.name

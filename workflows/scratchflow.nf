@@ -8,7 +8,7 @@
 
 include { CROP_VIDEOS      } from '../modules/local/crop_videos'
 include { POSE_DLC         } from '../modules/local/pose_dlc'
-include { QUANTIFY_SCRATCH } from '../modules/local/quantify_scratch'
+include { QUANTIFY         } from '../modules/local/quantify'
 include { SUMMARISE        } from '../modules/local/summarise'
 
 workflow SCRATCHFLOW {
@@ -26,7 +26,7 @@ workflow SCRATCHFLOW {
     ch_versions = ch_versions.mix(CROP_VIDEOS.out.versions)
 
     // One item per mouse: meta.id becomes the mouse video's name
-    // ({date}_{time}_{camera}_{position}), meta.video keeps the raw video's id.
+    // ({date}_{time}_{camera}_{position}[_{mouse}]), meta.video keeps the raw video's id.
     ch_mice = CROP_VIDEOS.out.videos
         .transpose()
         .map { meta, video -> [meta + [id: video.baseName, video: meta.id], video] }
@@ -34,8 +34,8 @@ workflow SCRATCHFLOW {
     POSE_DLC(ch_mice, model)
     ch_versions = ch_versions.mix(POSE_DLC.out.versions)
 
-    QUANTIFY_SCRATCH(POSE_DLC.out.pose, detector_params)
-    ch_versions = ch_versions.mix(QUANTIFY_SCRATCH.out.versions)
+    QUANTIFY(POSE_DLC.out.pose, detector_params)
+    ch_versions = ch_versions.mix(QUANTIFY.out.versions)
 
     // Every mouse the crop step found, per experiment, so that the summary can name the
     // mice whose pose or quantify task failed (those tasks are ignored after retries).
@@ -44,6 +44,19 @@ workflow SCRATCHFLOW {
         .collectFile(seed: 'sample,video\n', sort: true)
         .map { csv -> [csv.name - '.expected_samples.csv', csv] }
 
+    // A raw video whose crop task failed has no mice: the summary names it as
+    // `scratchflow run` does (sample,step,reason). Every raw video adds a line or nothing,
+    // so each experiment gets the file, with its header at least.
+    ch_failures = ch_raw
+        .map { meta, _video, _metadata -> [meta.id, meta] }
+        .join(CROP_VIDEOS.out.videos.map { meta, _videos -> [meta.id, true] }, remainder: true)
+        .map { id, meta, cropped ->
+            def line = cropped ? '' : "${id},crop,no cropped videos: the crop task failed (pipeline_info/execution_trace.txt)\n"
+            ["${meta.experiment}.failures.csv", line]
+        }
+        .collectFile(seed: 'sample,step,reason\n', sort: true)
+        .map { csv -> [csv.name - '.failures.csv', csv] }
+
     // The crop sidecars (metadata: treatment, group) and previews (QC) go into the report.
     ch_crop_files = CROP_VIDEOS.out.sidecars
         .mix(CROP_VIDEOS.out.previews)
@@ -51,8 +64,8 @@ workflow SCRATCHFLOW {
         .transpose()
 
     // All result files of an experiment, sorted so that -resume sees the same inputs.
-    ch_results = QUANTIFY_SCRATCH.out.tables
-        .join(QUANTIFY_SCRATCH.out.provenance)
+    ch_results = QUANTIFY.out.tables
+        .join(QUANTIFY.out.provenance)
         .map { meta, tables, provenance -> [meta.experiment, tables + [provenance]] }
         .transpose()
         .mix(ch_crop_files)
@@ -60,7 +73,8 @@ workflow SCRATCHFLOW {
 
     ch_summarise = ch_results
         .join(ch_expected)
-        .map { experiment, results, expected -> [[id: experiment], results, expected] }
+        .join(ch_failures)
+        .map { experiment, results, expected, failures -> [[id: experiment], results, expected, failures] }
 
     // One task per experiment.
     SUMMARISE(ch_summarise)
@@ -74,8 +88,9 @@ workflow SCRATCHFLOW {
     emit:
     crop       = CROP_VIDEOS.out.videos
     pose       = POSE_DLC.out.pose
-    tables     = QUANTIFY_SCRATCH.out.tables
+    tables     = QUANTIFY.out.tables
     summary    = SUMMARISE.out.summary
+    statistics = SUMMARISE.out.statistics
     report     = SUMMARISE.out.report
     versions   = ch_versions_yml
 }

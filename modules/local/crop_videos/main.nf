@@ -6,15 +6,19 @@ process CROP_VIDEOS {
     tuple val(meta), path(video), path(metadata)
 
     output:
-    tuple val(meta), path("${meta.id}/*.mp4", arity: '1..*'),  emit: videos
-    tuple val(meta), path("${meta.id}/*.json", arity: '1..*'), emit: sidecars
-    tuple val(meta), path("${meta.id}/*.png"),                 emit: previews, optional: true
+    tuple val(meta), path("${prefix}/*.mp4", arity: '1..*'),  emit: videos
+    tuple val(meta), path("${prefix}/*.json", arity: '1..*'), emit: sidecars
+    tuple val(meta), path("${prefix}/*.preview.png"),         emit: previews, optional: true
     path "versions.yml",                                       emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
 
     script:
     def args = task.ext.args ?: ''
+    prefix = task.ext.prefix ?: "${meta.id}"
     """
-    scratchflow-crop ${video} --metadata ${metadata} --out ${meta.id} ${args}
+    scratchflow-crop ${video} --metadata ${metadata} --out ${prefix} ${args}
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
@@ -23,14 +27,14 @@ process CROP_VIDEOS {
     """
 
     stub:
+    prefix = task.ext.prefix ?: "${meta.id}"
     """
-    mkdir -p ${meta.id}
-    touch ${meta.id}/20240101_120000_cam1_left.mp4
-    touch ${meta.id}/20240101_120000_cam1_left.json
-    touch ${meta.id}/20240101_120000_cam1_left.png
-    touch ${meta.id}/20240101_120000_cam1_right.mp4
-    touch ${meta.id}/20240101_120000_cam1_right.json
-    touch ${meta.id}/20240101_120000_cam1_right.png
+    mkdir -p ${prefix}
+    for mouse in left_M01 right_M02; do
+        touch ${prefix}/2024-01-01_12-00-00_${prefix}_\${mouse}.mp4
+        touch ${prefix}/2024-01-01_12-00-00_${prefix}_\${mouse}.json
+        touch ${prefix}/2024-01-01_12-00-00_${prefix}_\${mouse}.preview.png
+    done
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":

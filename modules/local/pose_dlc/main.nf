@@ -7,15 +7,21 @@ process POSE_DLC {
     path model
 
     output:
-    tuple val(meta), path("${meta.id}.h5"), path("${meta.id}.pose.json"), emit: pose
-    path "versions.yml",                                             emit: versions
+    tuple val(meta), path("${prefix}.h5"), path("${prefix}.pose.json"), emit: pose
+    path "versions.yml",                                           emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
 
     script:
     def args = task.ext.args ?: ''
     // 'cuda:0' comes from -profile gpu or awsbatch (ext.device)
     def device = task.ext.device ?: 'cpu'
+    prefix = task.ext.prefix ?: "${meta.id}"
     """
-    scratchflow-pose ${video} --model ${model} --out . --device ${device} ${args}
+    # scratchflow pose names its outputs after the video: give it the prefix's name
+    [ "${video}" = "${prefix}.${video.extension}" ] || ln -s "${video}" "${prefix}.${video.extension}"
+    scratchflow-pose ${prefix}.${video.extension} --model ${model} --out . --device ${device} ${args}
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
@@ -24,9 +30,10 @@ process POSE_DLC {
     """
 
     stub:
+    prefix = task.ext.prefix ?: "${meta.id}"
     """
-    touch ${meta.id}.h5
-    echo '{"fps": 30.0}' > ${meta.id}.pose.json
+    touch ${prefix}.h5
+    echo '{"fps": 30.0}' > ${prefix}.pose.json
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":

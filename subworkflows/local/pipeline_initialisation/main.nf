@@ -5,9 +5,24 @@
  * --input is either a samplesheet (*.csv: sample,video,metadata[,experiment], checked
  * against assets/schema_input.json) or a folder / S3 prefix of <stem>.<video ext> +
  * <stem>.txt pairs. nf-core pipelines keep the plugin calls in a subworkflow like this.
+ *
+ * validate_params false (--validate_params false) skips nf-schema and its plugin altogether
+ * (conf/nf_schema.config is then not loaded); a samplesheet still needs it.
  */
 
-include { validateParameters; paramsSummaryLog; samplesheetToList } from 'plugin/nf-schema'
+// nf-schema's functions (validateParameters, paramsSummaryLog, samplesheetToList), looked up
+// when first called, as Nextflow resolves `include ... from 'plugin/nf-schema'`. That include
+// would start the plugin whenever this file loads, so `--validate_params false` could not run
+// where the plugin cannot be installed (offline, as in CI: docs/nextflow.md).
+def nfSchema() {
+    def pluginId = 'nf-schema'
+    nextflow.plugin.Plugins.startIfMissing(pluginId)
+    def extension = nextflow.plugin.Plugins
+        .getExtensionsInPluginId(nextflow.plugin.extension.PluginExtensionPoint, pluginId)
+        .first()
+    extension.checkInit(nextflow.Global.session)
+    return extension
+}
 
 // Video files found in an --input folder (or S3 prefix); each pairs with <stem>.txt.
 def videoGlob(prefix) {
@@ -37,15 +52,19 @@ workflow PIPELINE_INITIALISATION {
 
     main:
     if (validate_params) {
-        validateParameters()
+        nfSchema().validateParameters()
+        log.info(nfSchema().paramsSummaryLog(workflow))
     }
-    log.info(paramsSummaryLog(workflow))
 
     def name = experimentName(input, experiment)
 
     if (input.toString().endsWith('.csv')) {
+        if (!validate_params) {
+            error("--input ${input}: a samplesheet is read and checked by the nf-schema plugin, " +
+                "which --validate_params false leaves out; give a folder of videos instead")
+        }
         ch_raw = channel
-            .fromList(samplesheetToList(input, "${projectDir}/assets/schema_input.json"))
+            .fromList(nfSchema().samplesheetToList(input, "${projectDir}/assets/schema_input.json"))
             .map { meta, video, metadata ->
                 [meta + [experiment: meta.experiment ?: name], video, metadata]
             }
