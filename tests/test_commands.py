@@ -55,18 +55,24 @@ def task_dir(tmp_path, monkeypatch):
     return tmp_path
 
 
+def prefixed(stem: str) -> dict[str, str]:
+    """The default ``ext.prefix`` of every module: the sample's id."""
+    return {'task.ext.prefix ?: "${meta.id}"': stem, "prefix": stem}
+
+
 def test_crop_module_runs_the_builders_command(task_dir):
-    args = ext_args("test.config", "CROP_VIDEOS")
+    args = ext_args("test.config", "SCRATCHFLOW:CROP_VIDEOS")
     values = {"meta.id": "raw1", "video": "raw1.mp4", "metadata": "raw1.txt",
-              "task.process": "CROP_VIDEOS", "task.ext.args ?: ''": args}
+              "task.process": "CROP_VIDEOS", "task.ext.args ?: ''": args, **prefixed("raw1")}
     built = commands.crop("raw1.mp4", "raw1.txt", "raw1", CropArgs(box_size="192", offset_x=20))
     assert parsed(module_command("crop_videos", values)) == parsed(built)
 
 
 def test_pose_module_runs_the_builders_command(task_dir):
-    values = {"meta.id": "m1", "video": "m1.mp4", "model": "dlc_model",
-              "task.process": "POSE_DLC", "task.ext.args ?: ''": ext_args("test.config", "POSE_DLC"),
-              "task.ext.device ?: 'cpu'": "cpu"}
+    values = {"meta.id": "m1", "video": "m1.mp4", "video.extension": "mp4", "model": "dlc_model",
+              "task.process": "POSE_DLC",
+              "task.ext.args ?: ''": ext_args("test.config", "SCRATCHFLOW:POSE_DLC"),
+              "task.ext.device ?: 'cpu'": "cpu", **prefixed("m1")}
     built = commands.pose(["m1.mp4"], "dlc_model", ".", PoseArgs(device="cpu"))
     assert parsed(module_command("pose_dlc", values)) == parsed(built)
 
@@ -74,18 +80,21 @@ def test_pose_module_runs_the_builders_command(task_dir):
 @pytest.mark.parametrize("params", [None, "detector.yaml"])
 def test_quantify_module_runs_the_builders_command(task_dir, params):
     values = {"meta.id": "m1", "pose": "m1.h5", "pose_json": "m1.pose.json",
-              "task.process": "QUANTIFY_SCRATCH", "task.ext.args ?: ''": "",
+              "task.process": "QUANTIFY", "task.ext.args ?: ''": "",
               "detector_params ? \"--params ${detector_params}\" : ''":
-                  f"--params {params}" if params else ""}
+                  f"--params {params}" if params else "", **prefixed("m1")}
     built = commands.quantify("m1.h5", ".", QuantifyArgs(params=params))
-    assert parsed(module_command("quantify_scratch", values)) == parsed(built)
+    assert parsed(module_command("quantify", values)) == parsed(built)
 
 
 def test_summarise_module_runs_the_builders_command(task_dir):
     """The report links the CSVs where both publish them: one LINK_DIR."""
-    values = {"meta.id": "exp1", "task.process": "SUMMARISE",
-              "task.ext.args ?: ''": ext_args("modules.config", "SUMMARISE")}
-    built = commands.summarise(["results"], ".", SummariseArgs(), link_dir=commands.LINK_DIR)
+    values = {"meta.id": "exp1", "task.process": "SUMMARISE", "failures": "failures.csv",
+              "task.ext.args ?: ''": ext_args("modules.config", "SUMMARISE"),
+              "params.control ? \"--control ${params.control}\" : ''": "--control vehicle"}
+    (task_dir / "failures.csv").write_text("sample,step,reason\n")
+    built = commands.summarise(["results"], ".", SummariseArgs(control="vehicle"),
+                               link_dir=commands.LINK_DIR, failures="failures.csv")
     assert parsed(module_command("summarise", values)) == parsed(built)
 
 
@@ -95,7 +104,7 @@ def test_steps_publish_where_the_runner_writes():
     published = dict(re.findall(r"withName: '(\w+)' \{.*?outdir\}/(\w+)\"", text, re.S))
     assert published == {"CROP_VIDEOS": commands.STEP_FOLDERS["crop"],
                          "POSE_DLC": commands.STEP_FOLDERS["pose"],
-                         "QUANTIFY_SCRATCH": commands.STEP_FOLDERS["quantify"],
+                         "QUANTIFY": commands.STEP_FOLDERS["quantify"],
                          "SUMMARISE": commands.STEP_FOLDERS["summarise"]}
 
 

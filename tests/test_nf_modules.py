@@ -213,7 +213,8 @@ def test_summarise_script_runs_on_quantify_results(shared_data, tmp_path):
     (task / "results" / "expected_samples.csv").write_text(f"sample,video\n{stem},raw\n")
     (task / "failures.csv").write_text("sample,step,reason\nraw2,crop,no cropped videos\n")
     values = {"meta.id": "exp1", "task.process": "SUMMARISE", "task.ext.args ?: ''": "",
-              "failures": "failures.csv"}
+              "failures": "failures.csv",
+              "params.control ? \"--control ${params.control}\" : ''": ""}
     proc = run_task(render(process_block("summarise", "script"), values), task)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert_outputs("summarise", values, task)
