@@ -6,6 +6,8 @@ import re
 from dataclasses import fields
 from pathlib import Path
 
+import yaml
+
 from scratchflow.quantify import ScratchParams
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,3 +45,16 @@ def test_every_image_installs_extras_the_package_defines():
         for extra in wanted[0].split(","):
             assert extra in extras, f"{image.name}: no extra {extra!r} in pyproject.toml"
     assert "'.[dev,dlc]'" in makefile and "'.[dev,tf]'" in makefile
+
+
+def test_params_prints_every_default_with_a_comment_line():
+    from click.testing import CliRunner
+
+    from scratchflow.cli import main
+
+    printed = CliRunner().invoke(main, ["params"]).output
+    assert yaml.safe_load(printed) == ScratchParams().to_dict()
+    lines = printed.splitlines()
+    for field in fields(ScratchParams):
+        at = next(i for i, line in enumerate(lines) if line.startswith(f"{field.name}: "))
+        assert lines[at - 1].startswith("# ") and "Valid: " in lines[at - 1], field.name

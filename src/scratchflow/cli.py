@@ -473,8 +473,9 @@ def clips(sources, out_dir, per_mouse, seed, margin_s, overwrite):
 
 @main.command("params")
 def show_params():
-    """Print the default detector parameters as YAML (a starting point for --params)."""
+    """Print the default detector parameters as YAML, each with a comment line saying what it
+    is, its unit and its valid range (a starting point for --params)."""
     from scratchflow.quantify import ScratchParams
 
-    click.echo(ScratchParams().to_yaml(), nl=False)
+    click.echo(ScratchParams().to_commented_yaml(), nl=False)
 

@@ -103,6 +103,44 @@ class ScratchParams:
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
+    def to_commented_yaml(self) -> str:
+        """The YAML of ``to_yaml`` with a comment line per field: meaning, unit, range."""
+        lines = ["# Scratch detector parameters (docs/parameters.md). Edit, then pass --params.\n"]
+        for name, value in self.to_dict().items():
+            lines.append(f"# {HELP[name]} Valid: {valid_range(name)}.\n")
+            lines.append(yaml.safe_dump({name: value}, sort_keys=False))
+        return "".join(lines)
+
+
+# One line per field for `scratchflow params`; docs/parameters.md says more.
+HELP = {
+    "min_stroke_hz": "Hz. Slowest stroke rate that counts as scratching; lower edge of the band.",
+    "max_stroke_hz": "Hz. Upper edge of the stroke band (capped at 0.45 x fps).",
+    "min_prominence_bl": "Body lengths. Smallest stroke excursion, whatever the noise.",
+    "min_stroke_snr": "Jitter SDs. A stroke's peak must also stand this far above the jitter.",
+    "merge_gap_s": "Seconds. A longer pause between strokes starts a new bout.",
+    "min_strokes": "Strokes. A bout needs at least this many.",
+    "min_window_snr": "Ratio. Short-time spectral peak over the jitter's power that makes a "
+                      "candidate.",
+    "min_bout_snr": "Ratio. Evidence: a bout's power along its stroke axis over the jitter's.",
+    "max_interval_cv": "Ratio. Evidence: largest spread (CV) of the stroke intervals.",
+    "min_periodicity": "Correlation. Evidence: autocorrelation at one stroke period.",
+    "min_paw_ratio": "Ratio. Evidence: scratching paw's power over the other hind paw's.",
+    "min_sum_ratio": "Ratio. Evidence: power of the paws' sum over their difference (label "
+                     "swaps).",
+    "max_body_ratio": "Ratio. Evidence: largest body-centre amplitude relative to the paw's "
+                      "(shakes).",
+    "max_body_speed_bl_s": "Body lengths/s. Evidence: largest median body-centre speed.",
+    "min_confidence": "0-1. Bouts with a lower confidence are dropped; 0.5 = every test passed.",
+    "likelihood_floor": "Likelihood. Points below it are missing.",
+    "glitch_likelihood": "Likelihood. Below it, a point far from its neighbours is a glitch.",
+    "glitch_distance_bl": "Body lengths. How far from its neighbours' median a glitch lies.",
+    "glitch_window_s": "Seconds. The neighbourhood of that median.",
+    "max_interp_gap_s": "Seconds. Longer gaps stay missing; shorter ones are interpolated.",
+    "body_length_px": "Pixels. Nose to tail base; 0 estimates it from the data.",
+    "bin_s": "Seconds. Width of the time bins.",
+}
+
 
 def valid_range(name: str) -> str:
     """The valid range of a parameter, as the messages and docs write it."""
