@@ -276,9 +276,10 @@ class _Scene:
         size = amplitude * bl * rng.uniform(0.8, 1.2, n)[cycle]
         pos[inside, paw] += (size * 0.5 * (1 - np.cos(2 * np.pi * phase)))[:, None] * direction
         pos[inside, paw] += (size * loop * np.sin(2 * np.pi * phase))[:, None] * across
-        # The body is not a statue: it sways slowly (0.5-2 Hz, up to 0.06 BL) and rocks a
-        # little with each stroke (5-20 % of the stroke, the head most), as a pose model also
-        # sees it when the paw blurs the body's outline.
+        # The body is not a statue: it sways slowly (0.5-2 Hz, up to 0.06 BL) and rocks with
+        # each stroke (5-60 % of the stroke, the head most), as a pose model also sees it when
+        # the paw blurs the body's outline: the demo DeepLabCut model's nose and tail base
+        # follow the strokes with up to half the paw's amplitude.
         sway_hz, sway_bl = rng.uniform(0.5, 2.0), rng.uniform(0.0, 0.06)
         sway = sway_bl * bl * np.sin(2 * np.pi * sway_hz * t + rng.uniform(0, 2 * np.pi))
         heading = rng.normal(size=2)
@@ -286,8 +287,8 @@ class _Scene:
         others = [k for k in range(6) if k != paw]
         pos[:, others] += sway[:, None, None] * heading
         rock = np.zeros(len(t))
-        rock[inside] = np.sin(2 * np.pi * phase) * size * rng.uniform(0.05, 0.2)
-        for point, gain in ((NOSE, 1.0), (FORE_L, 0.8), (FORE_R, 0.8), (TAIL, 0.3)):
+        rock[inside] = np.sin(2 * np.pi * phase) * size * rng.uniform(0.05, 0.6)
+        for point, gain in ((NOSE, 1.0), (FORE_L, 0.8), (FORE_R, 0.8), (TAIL, 0.6)):
             pos[:, point] += (gain * rock)[:, None] * direction
         # The blurred paw: lower likelihood, now and then lost for a frame.
         lik[inside, paw] = rng.uniform(0.05, 0.7, inside.sum())
