@@ -126,12 +126,14 @@ def quantify(pose_files, out_dir, fps, params_path, bodyparts, individual, cache
             request = QuantifyRequest(fetch_pose(pose_file, cache), Path(out_dir), params, fps,
                                       mapping, individual,
                                       source_uri=pose_file if is_s3(pose_file) else None)
-            paths = quantify_file(request)
+            done = quantify_file(request)
         except InputError as err:
             failures += 1
             click.echo(f"error: {err}", err=True)
             continue
-        click.echo(f"{pose_file}: wrote {paths['bouts'].parent}/{request.pose_path.stem}{ALL}")
+        for message in done.untracked:
+            click.echo(f"warning: {message}", err=True)
+        click.echo(f"{pose_file}: wrote {done.paths['bouts'].parent}/{request.pose_path.stem}{ALL}")
     if failures:
         click.echo(f"{failures} of {len(pose_files)} file(s) failed", err=True)
         sys.exit(1)
