@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scratchflow import storage
+from scratchflow.crop.naming import name_clashes
 from scratchflow.errors import InputError
 from scratchflow.metadata import Sample, parse_metadata
 from scratchflow.progress import Report
@@ -107,6 +108,9 @@ def check_experiment(folder: Path, experiment: str) -> list[Sample]:
             parse_metadata(text)
         except InputError as err:
             problems.append(str(err).replace("\n", "\n    "))
+    for first, second, name in name_clashes([(video.name, text) for video, text in pairs]):
+        problems.append(f"{first} and {second} would both be cropped to files named {name}: "
+                        "their TXTs give the same date, time and camera; correct one of them")
     if not pairs and not problems:
         problems.append("no video + TXT pairs in the folder")
     if problems:

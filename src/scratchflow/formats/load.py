@@ -32,6 +32,11 @@ def load_pose(path: str | Path, fps: float | None = None) -> PoseData:
     return pose
 
 
+# No video is a million pixels wide: a coordinate beyond this is a corrupt value, whose
+# squares would overflow to inf inside the detector.
+MAX_COORDINATE_PX = 1e6
+
+
 def _check_has_data(pose: PoseData) -> None:
     if pose.n_frames == 0:
         raise InputError(pose.source, "pose file has no frames", "re-run pose estimation")
@@ -41,6 +46,14 @@ def _check_has_data(pose: PoseData) -> None:
             "every position is NaN: no keypoint was tracked in any frame",
             "check the model ran on the right video",
         )
+    wild = np.abs(np.nan_to_num(pose.position, nan=0.0)) > MAX_COORDINATE_PX
+    if wild.any():
+        frame, individual, keypoint, axis = (int(i[0]) for i in np.nonzero(wild))
+        value = pose.position[frame, individual, keypoint, axis]
+        raise InputError(pose.source, f"frame {frame}: {pose.keypoints[keypoint]} "
+                         f"{'xy'[axis]} = {value:g} px is not a position in a video "
+                         f"(limit {MAX_COORDINATE_PX:g} px)",
+                         "re-export the pose file; the value is corrupt")
 
 
 def _read_hdf5(path: Path, fps: float | None) -> PoseData:

@@ -64,4 +64,13 @@ def resolve_role_names(
             + f". The file has: {', '.join(repr(k) for k in keypoints)}",
             'map them with --bodypart ROLE=NAME, e.g. --bodypart hind_left="Hind Paw L"',
         )
+    # One point cannot be two roles: both hind paws on one body part would never scratch.
+    by_index: dict[int, list[str]] = {}
+    for role, index in resolved.items():
+        by_index.setdefault(index, []).append(role)
+    shared = [f"{' and '.join(roles)} are all {keypoints[i]!r}"
+              for i, roles in by_index.items() if len(roles) > 1]
+    if shared:
+        raise InputError(source, "one body part for several roles: " + "; ".join(shared),
+                         "map each role to its own body part with --bodypart ROLE=NAME")
     return resolved

@@ -19,6 +19,7 @@ import contextlib
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -29,9 +30,10 @@ from pathlib import Path
 from scratchflow import outputs
 from scratchflow.clips.files import CLIP_NAME
 from scratchflow.crop import record as crop_record
+from scratchflow.crop.naming import name_clashes
 from scratchflow.errors import InputError
 from scratchflow.formats import dlc, pose_record
-from scratchflow.metadata import Sample
+from scratchflow.metadata import VIDEO_SUFFIXES, Sample
 from scratchflow.quantify import files as quantify_files
 from scratchflow.run import commands
 from scratchflow.run.commands import CropArgs, PoseArgs, QuantifyArgs, SummariseArgs
@@ -179,17 +181,16 @@ def find_raw_samples(source: str, cache: Path) -> tuple[list[Sample], list[Outco
     from scratchflow.storage import fetch_input, is_s3, list_pairs
 
     if not is_s3(source) and Path(source).is_file() and source.lower().endswith(".csv"):
-        rows, failed = _read_samplesheet(Path(source)), []
+        rows, failed = _read_samplesheet(Path(source))
     elif is_s3(source) or Path(source).is_dir():
         pairing = list_pairs(source)
         if not pairing.pairs and not pairing.lonely_videos:
             raise InputError(source, "no video + TXT pairs found",
                              "each video needs a metadata TXT of the same stem beside it")
         rows = [Sample(_stem(v), v, t) for v, t in pairing.pairs]
-        failed = [Outcome("crop", _stem(v), False, reason=f"{v}: {why}")
-                  for why, found in (("no metadata TXT with the same stem", pairing.lonely_videos),
-                                     ("several files share this stem", pairing.clashes))
-                  for v in found]
+        failed = [Outcome("crop", _stem(v), False, reason=f"{v}: no metadata TXT with the "
+                          "same stem") for v in pairing.lonely_videos]
+        failed += stem_clash_failures(pairing.clashes)
     else:
         raise InputError(source, "not a folder, s3:// prefix or samplesheet .csv",
                          "pass a folder of video + TXT pairs, or a CSV sample,video,metadata")
@@ -199,19 +200,67 @@ def find_raw_samples(source: str, cache: Path) -> tuple[list[Sample], list[Outco
     return samples, failed
 
 
+def without_name_clashes(raw: list[Sample]) -> tuple[list[Sample], list[Outcome]]:
+    """The samples whose crop outputs cannot overwrite another's, and a failure for each of
+    the others, found before any crop runs (each crop runs alone and cannot see the clash)."""
+    clashes = name_clashes([(str(r.video), Path(r.metadata)) for r in raw])
+    reasons: dict[str, str] = {}
+    for first, second, name in clashes:
+        text = (f"{first} and {second} would both write crop outputs named {name}: their "
+                "metadata TXTs give the same date, time and camera; fix: correct the date, "
+                "time or camera in one of the two TXTs")
+        for video in (first, second):
+            reasons.setdefault(video, text)
+    failed = [Outcome("crop", r.name, False, reason=reasons[str(r.video)])
+              for r in raw if str(r.video) in reasons]
+    return [r for r in raw if str(r.video) not in reasons], failed
+
+
+def stem_clash_failures(clashes: list) -> list[Outcome]:
+    """One failure per stem that several files share, naming them; TXTs alone (notes.txt and
+    notes.TXT) are no sample, so no failure."""
+    by_stem: dict[str, list] = {}
+    for path in clashes:
+        by_stem.setdefault(_stem(path), []).append(path)
+    return [Outcome("crop", stem, False, reason=f"{', '.join(map(str, paths))}: several files "
+                    "share this stem; fix: rename or remove all but one video and one TXT")
+            for stem, paths in by_stem.items()
+            if any(Path(str(p)).suffix.lower() in VIDEO_SUFFIXES for p in paths)]
+
+
 def _stem(path: str | Path) -> str:
     return Path(str(path)).stem
 
 
-def _read_samplesheet(path: Path) -> list[Sample]:
+# A sample name names the sample's logs and ledger entries, so it must stay one plain file
+# name inside OUT/logs: no '/', no leading '.', nothing but letters, digits, '.', '_' and '-'.
+SAFE_SAMPLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _read_samplesheet(path: Path) -> tuple[list[Sample], list[Outcome]]:
+    """The samplesheet's samples, and a failure for each row whose name is unsafe or taken."""
     with open(path, newline="") as handle:
         rows = list(csv.DictReader(handle))
     missing = {"sample", "video", "metadata"} - set(rows[0] if rows else {})
     if missing:
         raise InputError(path, f"samplesheet lacks column(s) {sorted(missing)}",
                          "use the header sample,video,metadata[,experiment]")
-    return [Sample(row["sample"], _relative_to(path, row["video"]),
-                      _relative_to(path, row["metadata"])) for row in rows]
+    samples, failed, lines = [], [], {}
+    for line, row in enumerate(rows, start=2):  # line 1 is the header
+        name = (row["sample"] or "").strip()
+        problem = (f"line {line}: sample name {name!r} is not a plain file name (allowed: "
+                   "letters, digits, '.', '_' and '-', starting with a letter or digit)"
+                   if not SAFE_SAMPLE.match(name) or ".." in name
+                   else f"line {line}: sample name {name!r} is also on line {lines[name]}"
+                   if name in lines else None)
+        if problem:
+            failed.append(Outcome("crop", name, False, reason=f"{path}: {problem}; fix: rename "
+                                  "the sample in the samplesheet"))
+            continue
+        lines[name] = line
+        samples.append(Sample(name, _relative_to(path, row["video"]),
+                              _relative_to(path, row["metadata"])))
+    return samples, failed
 
 
 def _relative_to(samplesheet: Path, value: str) -> str | Path:
@@ -292,6 +341,8 @@ def run_experiment(source: str, out: Path, options: RunOptions,
     require_engine(open_project(options.model))  # a wrong --model stops the run before any crop
     layout = RunLayout(Path(out))
     raw, outcomes = find_raw_samples(source, layout.root / "logs" / ".s3-cache")
+    raw, clashed = without_name_clashes(raw)
+    outcomes += clashed
 
     crops = _stage(progress, "crop", [crop_task(r, layout, options) for r in raw], layout,
                    options.workers)
