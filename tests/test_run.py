@@ -123,3 +123,17 @@ def test_control_group_reaches_the_summary_and_the_report_keeps_its_files(tmp_pa
     plain = [str(c) for c in summarise_task(layout, tmp_path / "failures.csv").command]
     assert "--control" not in plain
     assert "--control GROUP" in CliRunner().invoke(main, ["run", "--help"]).output
+
+
+def test_summary_is_of_this_runs_mice(tmp_path):
+    """The runner lists the mice its crops made, and summarise gets that list (--samples)."""
+    from scratchflow.run.runner import Outcome, summarise_task, write_samples
+
+    crops = [Outcome("crop", "rawA", True, outputs=[tmp_path / "m1.mp4", tmp_path / "m1.json",
+                                                    tmp_path / "m2.mp4"]),
+             Outcome("crop", "rawB", False, reason="broken")]
+    samples = write_samples(crops, tmp_path / "samples.csv")
+    assert samples.read_text().split() == ["sample", "m1", "m2"]
+    task = summarise_task(RunLayout(tmp_path), tmp_path / "failures.csv", samples=samples)
+    command = [str(c) for c in task.command]
+    assert command[command.index("--samples") + 1] == str(samples) and samples in task.inputs

@@ -524,3 +524,18 @@ def test_untracked_mouse_is_marked_and_not_counted_as_zero(run):
     assert vehicle.loc[vehicle["period"] == "total", "mean"].item() == 3.0  # (2 + 4) / 2
     page = (run / "summary" / "report.html").read_text()
     assert "status no_tracking" in page and "left out of the figures, statistics" in page
+
+
+def test_only_this_runs_samples_are_summarised(run, tmp_path):
+    """A reused run folder still holds an earlier run's mouse; --samples (the runner's list of
+    this run's mice) leaves it out, and says so."""
+    quantify_outputs(run / "quantify", "old", 600.0, [(10, 12, "left", 5)])
+    crop_sidecar(run / "crop", "old", "M9", "vehicle", "saline")
+    samples = tmp_path / "samples.csv"
+    samples.write_text("sample\n" + "\n".join([*MICE, MISSING]) + "\n")
+    result, table = summarise_run(run, samples=samples)
+    assert list(table.index) == [*MICE, MISSING] or set(table.index) == {*MICE, MISSING}
+    assert any("1 mouse(s) in the folders are not in" in w and w.endswith(": old")
+               for w in result.warnings)
+    _, everything = summarise_run(run, out=tmp_path / "all")
+    assert "old" in everything.index  # without the list, every mouse found

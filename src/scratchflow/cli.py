@@ -463,7 +463,10 @@ def submit(print_only, **fields):
               help="Folder (relative to --out) the report links the per-mouse CSVs in.")
 @click.option("--control", metavar="GROUP",
               help="Compare every other group with this one (group_comparisons.csv).")
-def summarise(folders, out_dir, failures, groups, link_dir, control):
+@click.option("--samples", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              show_default="every mouse found", help="CSV with a sample column: summarise only "
+              "these mice (the runner passes the mice of this run).")
+def summarise(folders, out_dir, failures, groups, link_dir, control, samples):
     """Join every mouse's results in FOLDERS (searched recursively) into an experiment summary,
     per-group statistics and a self-contained report.html (docs/report.md). Also: summarize."""
     from scratchflow.summarise.step import SummariseRequest
@@ -471,7 +474,7 @@ def summarise(folders, out_dir, failures, groups, link_dir, control):
 
     writable_folder(out_dir)
     result = run_summarise(SummariseRequest(folders, out_dir, failures, groups, link_dir,
-                                            control))
+                                            control, samples))
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"{result.n_ok} of {result.n_ok + result.n_failed} mice with results: wrote "

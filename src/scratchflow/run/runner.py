@@ -162,6 +162,18 @@ def write_failures(outcomes: list[Outcome], path: Path) -> Path:
     return path
 
 
+def write_samples(crops: list[Outcome], path: Path) -> Path:
+    """The mice this run cropped (or found cropped): the summary is of these alone, however
+    many an earlier run left in a reused folder."""
+    with outputs.atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sample"])
+        for outcome in crops:
+            for video in (p for p in outcome.outputs if p.suffix == crop_record.VIDEO_SUFFIX):
+                writer.writerow([video.stem])
+    return path
+
+
 @dataclass(frozen=True)
 class RunOptions:
     model: Path
@@ -358,7 +370,8 @@ def run_experiment(source: str, out: Path, options: RunOptions,
         clips = clips_task(layout, options.clips_per_mouse)
         outcomes += _stage(progress, "clips", [clips], layout, 1)
     failures = write_failures(outcomes, layout.root / "logs" / "failures.csv")
-    summary = summarise_task(layout, failures, options.summarise)
+    samples = write_samples(crops, layout.root / "logs" / "samples.csv")
+    summary = summarise_task(layout, failures, options.summarise, samples)
     outcomes += _stage(progress, "summarise", [summary], layout, 1)
     return outcomes
 
@@ -383,7 +396,8 @@ def clips_task(layout: RunLayout, per_mouse: int) -> Task:
     return Task("clips", "experiment", command, inputs, made)
 
 
-def summarise_task(layout: RunLayout, failures: Path, args: SummariseArgs | None = None) -> Task:
+def summarise_task(layout: RunLayout, failures: Path, args: SummariseArgs | None = None,
+                   samples: Path | None = None) -> Task:
     args = args or SummariseArgs()
     out_dir = layout.step_dir("summarise")
     names = [OUTPUT_NAMES[k] for k in ("summary", "statistics", "comparisons", "report")]
@@ -393,7 +407,7 @@ def summarise_task(layout: RunLayout, failures: Path, args: SummariseArgs | None
         return [out_dir / n for n in names if (out_dir / n).is_file()]
 
     present = [f for f in folders if f.is_dir()]
-    command = [*cli(), *commands.summarise(present, out_dir, args, failures)]
+    command = [*cli(), *commands.summarise(present, out_dir, args, failures, samples=samples)]
     inputs = sorted(p for folder in present for p in folder.iterdir() if p.is_file())
-    inputs += [failures] + ([args.groups] if args.groups else [])
+    inputs += [failures] + [p for p in (args.groups, samples) if p]
     return Task("summarise", "experiment", command, inputs, made)
