@@ -288,6 +288,28 @@ def test_upload_refuses_an_output_name_clash_before_sending(raw_video, tmp_path)
           "correct one of them", batch, before, bad=[], good=[])
 
 
+def test_upload_refuses_an_invalid_bucket_name_plainly(raw_video, tmp_path):
+    folder = raw_pairs(raw_video, tmp_path / "raw", {"a": "cam1"})
+    batch = Batch(folder, tmp_path / "out")
+    before = batch.checksums()
+    result = invoke("upload", folder, "s3://My_Bucket/exp/")
+    check(result, 2, ["s3://My_Bucket/exp/", "'My_Bucket' is not a valid S3 bucket name"],
+          "lower-case letters, digits", batch, before, bad=[], good=[])
+    assert "network" not in result.output and "^[" not in result.output
+
+
+def test_undecodable_video_says_what_ffmpeg_said(raw_video, tmp_path):
+    from scratchflow.errors import InputError
+    from scratchflow.ffmpeg import probe, read_frames
+
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\0" * 4096)
+    info = replace(probe(raw_video.video), path=broken)  # probed whole, then damaged
+    with pytest.raises(InputError, match="ffmpeg could not decode the video .*: .+") as err:
+        list(read_frames(info))
+    assert str(broken) in str(err.value) and "re-copied" in str(err.value)
+
+
 @pytest.mark.parametrize("name", ["/tmp/escape", "../escape", "a/../../escape", ".hidden", ""])
 def test_unsafe_samplesheet_name_fails_its_row_alone(raw_video, tmp_path, name):
     from scratchflow.run.runner import RunLayout, Task, find_raw_samples

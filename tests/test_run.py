@@ -137,3 +137,15 @@ def test_summary_is_of_this_runs_mice(tmp_path):
     task = summarise_task(RunLayout(tmp_path), tmp_path / "failures.csv", samples=samples)
     command = [str(c) for c in task.command]
     assert command[command.index("--samples") + 1] == str(samples) and samples in task.inputs
+
+
+def test_summarise_ledger_does_not_hash_cropped_videos(tmp_path):
+    """Summarise reads crop records and previews, never the cropped videos."""
+    from scratchflow.run.runner import summarise_task
+
+    (tmp_path / "crop").mkdir()
+    for name in ("m1.mp4", "m1.json", "m1.preview.png"):
+        (tmp_path / "crop" / name).write_text("x")
+    inputs = summarise_task(RunLayout(tmp_path), tmp_path / "failures.csv").inputs
+    assert tmp_path / "crop" / "m1.json" in inputs and tmp_path / "crop" / "m1.preview.png" in inputs
+    assert tmp_path / "crop" / "m1.mp4" not in inputs

@@ -539,3 +539,16 @@ def test_only_this_runs_samples_are_summarised(run, tmp_path):
                for w in result.warnings)
     _, everything = summarise_run(run, out=tmp_path / "all")
     assert "old" in everything.index  # without the list, every mouse found
+
+
+def test_every_sample_failed_still_gives_a_summary(tmp_path):
+    """The runner passes no folder when nothing was cropped: the failures file alone."""
+    failures = tmp_path / "failures.csv"
+    failures.write_text("sample,step,reason\nrawA,crop,no metadata TXT\nrawB,crop,broken\n")
+    result = CliRunner().invoke(main, ["summarise", "--out", str(tmp_path / "s"),
+                                       "--failures", str(failures)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "s" / "experiment_summary.csv")
+    assert list(table["status"]) == ["failed", "failed"]
+    assert list(table["reason"]) == ["crop: no metadata TXT", "crop: broken"]
+    assert "2 mice failed or not tracked" in (tmp_path / "s" / "report.html").read_text()

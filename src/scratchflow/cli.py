@@ -450,7 +450,7 @@ def submit(print_only, **fields):
 
 
 @main.command()
-@click.argument("folders", nargs=-1, required=True,
+@click.argument("folders", nargs=-1,
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for experiment_summary.csv, group_statistics.csv and report.html.")
@@ -468,7 +468,10 @@ def submit(print_only, **fields):
               "these mice (the runner passes the mice of this run).")
 def summarise(folders, out_dir, failures, groups, link_dir, control, samples):
     """Join every mouse's results in FOLDERS (searched recursively) into an experiment summary,
-    per-group statistics and a self-contained report.html (docs/report.md). Also: summarize."""
+    per-group statistics and a self-contained report.html (docs/report.md). Also: summarize.
+
+    With no FOLDERS (every sample failed before it was cropped), --failures alone gives a
+    summary of failed mice."""
     from scratchflow.summarise.step import SummariseRequest
     from scratchflow.summarise.step import summarise as run_summarise
 

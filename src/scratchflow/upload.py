@@ -83,11 +83,20 @@ def upload_experiment(folder: str | Path, destination: str, options: UploadOptio
     return result
 
 
+# S3's rule for bucket names: 3-63 lower-case letters, digits, '.' and '-', starting and
+# ending with a letter or digit. boto3 would refuse others with its own regex in the message.
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
 def destination_prefix(destination: str) -> tuple[str, str]:
     bucket, prefix = storage.parse_s3(destination)
     if re.search(r"\s", destination):
         raise InputError(destination, "the destination contains white space",
                          "the pipeline's samplesheet allows none: choose another prefix")
+    if not BUCKET_NAME.match(bucket) or ".." in bucket:
+        raise InputError(destination, f"{bucket!r} is not a valid S3 bucket name",
+                         "bucket names have 3-63 lower-case letters, digits, '.' and '-', "
+                         "and start and end with a letter or digit")
     return bucket, storage.folder_prefix(prefix)
 
 

@@ -408,6 +408,10 @@ def summarise_task(layout: RunLayout, failures: Path, args: SummariseArgs | None
 
     present = [f for f in folders if f.is_dir()]
     command = [*cli(), *commands.summarise(present, out_dir, args, failures, samples=samples)]
-    inputs = sorted(p for folder in present for p in folder.iterdir() if p.is_file())
+    # Summarise reads crop records and previews but never the cropped videos: those are left
+    # out of the ledger's checksums (hashing every video again would be slow).
+    inputs = sorted(p for folder in present for p in folder.iterdir() if p.is_file()
+                    and not (folder == layout.step_dir("crop")
+                             and p.suffix == crop_record.VIDEO_SUFFIX))
     inputs += [failures] + [p for p in (args.groups, samples) if p]
     return Task("summarise", "experiment", command, inputs, made)
