@@ -24,12 +24,17 @@ from scratchflow.devtools.screenshot import dump_dom, find_browser, screenshot
 from scratchflow.outputs import sha256_file
 from scratchflow.summarise import figures
 from scratchflow.summarise.step import SummariseRequest, summarise
+from tests.conftest import missing_prerequisite
 from tests.report_run import FAILED_MOUSE, FAILURE_REASON, QUIET_MOUSE, make_run
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-needs_chromium = pytest.mark.skipif(
-    find_browser() is None,
-    reason="Chromium not installed (Debian: apt-get install chromium; `make install` does it)")
+
+
+@pytest.fixture
+def chromium():
+    if find_browser() is None:
+        missing_prerequisite("Chromium not installed (Debian: apt-get install chromium; "
+                             "`make install` does it)")
 
 
 class PageParts(HTMLParser):
@@ -170,8 +175,7 @@ def test_quiet_mouse_has_zeros(run):
     assert table.loc[FAILED_MOUSE, "status"] == "failed"
 
 
-@needs_chromium
-def test_report_renders_in_chromium(run, tmp_path):
+def test_report_renders_in_chromium(chromium, run, tmp_path):
     samples, _, report = run
     png = screenshot(report, tmp_path / "report.png", 1280, 4000)
     image = imread(png)
@@ -180,8 +184,7 @@ def test_report_renders_in_chromium(run, tmp_path):
     assert image[:2000].std() > 0.05
 
 
-@needs_chromium
-def test_chromium_sees_no_broken_images(run, tmp_path):
+def test_chromium_sees_no_broken_images(chromium, run, tmp_path):
     """A script added to a copy of the page counts images the browser could not decode."""
     samples, _, report = run
     probe = ("<script>window.addEventListener('load', () => {const bad = [...document.images]"

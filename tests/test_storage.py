@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-pytest.importorskip("boto3", reason="boto3 is not installed: pip install -e '.[dev]'")
-pytest.importorskip("moto.server", reason="moto[server] is not installed: pip install -e '.[dev]'")
+from tests.conftest import require_module
+
+require_module("boto3", "boto3 is not installed: pip install -e '.[dev]'")
+require_module("moto.server", "moto[server] is not installed: pip install -e '.[dev]'")
 
 from scratchflow import storage  # noqa: E402
 from scratchflow.cli import main  # noqa: E402
