@@ -18,8 +18,3 @@ def test_missing_prerequisite_fails_only_in_ci(monkeypatch, ci, outcome):
     with pytest.raises(outcome, match="shared test data not found"):
         conftest.shared_data.__wrapped__()
 
-
-def test_ci_flag_is_read_from_the_environment():
-    import os
-
-    assert conftest.IN_CI == (os.environ.get("CI", "").lower() == "true")
