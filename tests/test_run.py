@@ -4,8 +4,13 @@ crop, DeepLabCut pose (demo model), quantify and summarise commands, local and f
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -149,3 +154,35 @@ def test_summarise_ledger_does_not_hash_cropped_videos(tmp_path):
     inputs = summarise_task(RunLayout(tmp_path), tmp_path / "failures.csv").inputs
     assert tmp_path / "crop" / "m1.json" in inputs and tmp_path / "crop" / "m1.preview.png" in inputs
     assert tmp_path / "crop" / "m1.mp4" not in inputs
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's")
+def test_a_killed_runner_takes_its_task_processes_with_it(tmp_path):
+    pid_file = tmp_path / "child.pid"
+    child = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+    runner = ("import sys; from pathlib import Path; "
+              "from scratchflow.run.runner import RunLayout, Task, run_task; "
+              f"run_task(Task('crop', 's1', [sys.executable, '-c', {child!r}], [], list), "
+              f"RunLayout(Path({str(tmp_path / 'run')!r})))")
+    parent = subprocess.Popen([sys.executable, "-c", runner])
+    deadline = time.monotonic() + 30
+    while not (pid_file.is_file() and pid_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pid = int(pid_file.read_text())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if running(pid):
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("the task process outlived the killed runner")
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie waiting for whoever adopted it to reap it."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status

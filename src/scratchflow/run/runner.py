@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import ctypes
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -76,6 +78,19 @@ class RunLayout:
         return self.root / "logs" / ".ledger" / task.step / f"{task.sample}.json"
 
 
+# Linux's prctl, looked up once here: the child calls it between fork and exec, where
+# nothing may be imported or allocated (the runner has threads).
+_PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a task's child process: be sent SIGTERM when the runner dies, even by SIGKILL, so
+    that no crop or pose keeps running (and writing) after `run` was stopped."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def cli() -> list[str]:
     """The scratchflow command of this interpreter (works in a venv that is not activated)."""
     return [sys.executable, "-m", "scratchflow"]
@@ -89,7 +104,7 @@ def run_task(task: Task, layout: RunLayout) -> Outcome:
     log = layout.log(task)
     with _log_file(log, task.command) as handle:
         code = subprocess.call([str(c) for c in task.command], stdout=handle,
-                               stderr=subprocess.STDOUT)
+                               stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
     if code != 0:
         return Outcome(task.step, task.sample, False, reason=error_reason(log, code))
     made = task.find_outputs()
@@ -319,7 +334,8 @@ def run_pose_step(videos: list[Path], layout: RunLayout, options: RunOptions,
         on_done(outcome)
 
     with _log_file(log, command) as handle:
-        process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT,
+                                   preexec_fn=die_with_parent)
         code = None
         while pending and code is None:
             with contextlib.suppress(subprocess.TimeoutExpired):
