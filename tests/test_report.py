@@ -68,13 +68,21 @@ def decode_png(src: str) -> np.ndarray:
     return imread(io.BytesIO(data), format="png")
 
 
+def m01_clip(root: Path, samples: dict[str, str]) -> str:
+    """The clip name of M01's second bout (only clips of detected bouts are linked)."""
+    from scratchflow.clips.files import clip_name
+
+    bouts = pd.read_csv(next(root.rglob(f"{samples['M01']}_scratch_bouts.csv")))
+    return clip_name(samples["M01"], None, 2, float(bouts.loc[1, "start_s"]))
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("run")
     samples = make_run(root)
-    clips = root / "clips"  # names as `scratchflow clips` writes them (tests/test_clips.py)
+    clips = root / "clips"  # named as `scratchflow clips` names a bout's clip
     clips.mkdir()
-    (clips / f"{samples['M01']}_bout002_t0066.0s.mp4").write_bytes(b"")
+    (clips / m01_clip(root, samples)).write_bytes(b"")
     out = root / "summary"
     result = summarise(SummariseRequest((root,), out, failures=root / "failures.csv"))
     return samples, result, out / "report.html"
@@ -105,7 +113,7 @@ def test_report_lists_every_mouse_with_links(run):
         assert target.is_file(), href  # relative links that resolve in the run folder
     links = parse(report.read_text()).links
     assert f"report_files/{samples['M01']}_scratch_bouts.csv" in links
-    assert f"report_files/{samples['M01']}_bout002_t0066.0s.mp4" in links
+    assert f"report_files/{m01_clip(report.parent.parent, samples)}" in links
     assert not any(samples[FAILED_MOUSE] in link for link in links)
 
 

@@ -186,3 +186,19 @@ def running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return "\nState:\tZ" not in status
+
+
+def test_clips_task_with_no_bouts_is_skipped_on_rerun(tmp_path):
+    """No mouse scratched: no clip is made, and a rerun still finds the task up to date."""
+    from scratchflow.run.runner import clips_task
+    from tests.test_summarise import quantify_outputs
+
+    quantify_outputs(tmp_path / "quantify", "m1", 60.0, [])
+    (tmp_path / "quantify" / "m1.h5").unlink()  # the helper's stand-in; the pose file is in pose/
+    for step, name in (("crop", "m1.mp4"), ("pose", "m1.h5")):
+        (tmp_path / step).mkdir()
+        (tmp_path / step / name).write_text("x")
+    layout = RunLayout(tmp_path)
+    first = run_task(clips_task(layout, 2), layout)
+    assert first.ok and not first.skipped, first.reason
+    assert run_task(clips_task(layout, 2), layout).skipped

@@ -10,6 +10,7 @@ import itertools
 import json
 import math
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -552,3 +553,16 @@ def test_every_sample_failed_still_gives_a_summary(tmp_path):
     assert list(table["status"]) == ["failed", "failed"]
     assert list(table["reason"]) == ["crop: no metadata TXT", "crop: broken"]
     assert "2 mice failed or not tracked" in (tmp_path / "s" / "report.html").read_text()
+
+
+def test_clips_of_bouts_no_longer_detected_are_not_linked(run):
+    clips = run / "clips"
+    clips.mkdir()
+    current, stale = "mA_bout001_t0010.0s.mp4", "mA_bout003_t0099.0s.mp4"
+    for name in (current, stale, f"{MISSING}_bout001_t0005.0s.mp4"):
+        (clips / name).write_bytes(b"clip")
+    result, _ = summarise_run(run)
+    links = " ".join(re.findall(r'href="([^"]+)"', (run / "summary" / "report.html").read_text()))
+    assert current in links and stale not in links and f"{MISSING}_bout001" not in links
+    assert f"mA: 1 clip(s) of bouts no longer detected are not linked ({stale}...)" \
+        in result.warnings

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scratchflow.clips.files import clip_name
 from scratchflow.crop import record as crop_record
 from scratchflow.crop.naming import parse_stem
 from scratchflow.errors import InputError
@@ -130,6 +131,8 @@ def load_experiment(run: RunFiles, failures: dict[str, str] | None = None,
             experiment.inputs.append(files[name].sidecar)
         if "summary" not in files[name].quantify:
             rows.append({**base, "status": "failed", "reason": failures.get(name, NO_OUTPUT)})
+            drop_stale_clips(files[name], pd.DataFrame(columns=["individual", "bout_id",
+                                                                "start_s"]), experiment)
             continue
         mouse_rows, mouse_bouts, mouse_bins = load_sample(files[name], base, experiment)
         rows, bouts, bins = rows + mouse_rows, bouts + [mouse_bouts], bins + [mouse_bins]
@@ -169,6 +172,7 @@ def load_sample(files: SampleFiles, base: dict, experiment: Experiment):
     paths = files.quantify
     summary, bouts, bins = (read_summary(paths["summary"]), read_bouts(paths["bouts"]),
                             read_timebins(paths["timebins"]))
+    drop_stale_clips(files, bouts, experiment)
     experiment.provenance[files.sample] = read_provenance(paths["provenance"])
     experiment.inputs += [paths[k] for k in ("summary", "bouts", "timebins", "provenance")]
     # quantify's own status (no_tracking) wins; summaries written before it had one are ok
@@ -176,6 +180,20 @@ def load_sample(files: SampleFiles, base: dict, experiment: Experiment):
     for row in rows:
         row["reason"] = row.get("reason") if isinstance(row.get("reason"), str) else ""
     return rows, bouts.assign(sample=files.sample), bins.assign(sample=files.sample)
+
+
+def drop_stale_clips(files: SampleFiles, bouts: pd.DataFrame, experiment: Experiment) -> None:
+    """Keep only the clips of bouts in the mouse's bouts table: a clip left from an earlier
+    detection shows a bout that is no longer counted."""
+    current = {clip_name(files.sample, who, int(bout_id), float(start_s))
+               for individual, bout_id, start_s
+               in bouts[["individual", "bout_id", "start_s"]].itertuples(index=False)
+               for who in (None, individual)}
+    stale = [clip for clip in files.clips if clip.name not in current]
+    if stale:
+        files.clips = [clip for clip in files.clips if clip.name in current]
+        experiment.warnings.append(f"{files.sample}: {len(stale)} clip(s) of bouts no longer "
+                                   f"detected are not linked ({stale[0].name}...)")
 
 
 def summary_frame(rows: list[dict], groups: Groups | None,
