@@ -1,7 +1,7 @@
 """The bad inputs of issue 13, each run as a user would meet it, in a batch with a good one.
 
 Every case checks the exit status; that the message names the bad file and says how to fix
-it; that no input file changed (sha256); that no partial output is left (no ``.part`` file,
+it, on stderr; that no input file changed (sha256); that no partial output is left (no ``.part`` file,
 nothing of the bad sample); and that the good sample of the batch still finishes. The count
 of cases is given in docs/run.md ("Bad inputs"); a test below keeps the two in step.
 """
@@ -49,6 +49,7 @@ def check(result, code: int, names: list[str], fix: str, batch: Batch,
     for name in names:
         assert name in result.output, (name, result.output)
     assert fix in result.output, result.output
+    assert "error:" not in result.stdout  # every command's errors go to stderr
     assert batch.checksums() == before  # no input was touched
     left = [p for p in batch.out.rglob("*") if p.name.endswith(".part")] if batch.out.exists() \
         else []

@@ -275,7 +275,8 @@ def crop(source, metadata, out_dir, box_size, anchor, offset_x, offset_y, direct
     report = partial(click.echo, err=True)
     writable_folder(out_dir)
     jobs, unpaired = collect_jobs(Path(source), metadata and Path(metadata), Path(out_dir), report)
-    failures = unpaired + crop_batch(jobs, options, click.echo, report)
+    # Errors go to stderr, as every command's do; what was made goes to stdout.
+    failures = unpaired + crop_batch(jobs, options, click.echo, report, report)
     if failures:
         click.echo(f"{failures} of {len(jobs) + unpaired} video(s) failed", err=True)
         sys.exit(1)
