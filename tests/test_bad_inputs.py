@@ -110,7 +110,7 @@ def write_bad_pose(folder: Path, case: str) -> Path:
 
 @pytest.mark.parametrize("case, problem, fix", [
     ("sidecar fps not a number", "fps 'fast' is not a positive number", "write the frame rate"),
-    ("zero-byte h5", "not a readable HDF5 file", "re-export it"),
+    ("zero-byte h5", "the file is empty (0 bytes)", "copy it again"),
     ("truncated h5", "not a readable HDF5 file", "re-export it"),
     ("string cell in CSV", "'abc' is not a number", "correct that cell"),
     ("truncated CSV", "the file was cut short", "export the CSV again"),
@@ -123,6 +123,7 @@ def test_bad_pose_file_fails_alone(pose_batch, case, problem, fix):
     named = "bad.pose.json" if "sidecar" in case else bad.name
     check(result, 1, [named, problem, "1 of 2 file(s) failed"], fix, pose_batch, before,
           bad=["bad"], good=["good"])
+    assert len(result.stderr.splitlines()) <= 3  # error, fix, count: no back trace
 
 
 def untracked(folder: Path, hind_likelihood: float) -> Path:

@@ -17,6 +17,9 @@ def load_pose(path: str | Path, fps: float | None = None) -> PoseData:
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "pose file not found", "check the path")
+    if path.stat().st_size == 0:
+        raise InputError(path, "the file is empty (0 bytes)",
+                         "copy it again, or re-run pose estimation for this video")
     suffix = path.suffix.lower()
     if suffix in (".h5", ".hdf5"):
         pose = _read_hdf5(path, fps)
@@ -69,7 +72,11 @@ def _read_hdf5(path: Path, fps: float | None) -> PoseData:
                 table = dlc.read_h5_tables(h5, path)
                 found = sorted(h5.root._v_children)
     except tables.HDF5ExtError as err:
-        raise InputError(path, f"not a readable HDF5 file ({err})", "re-export it") from err
+        # HDF5's message is a 20-line C back trace; its last line says what went wrong.
+        lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+        reason = lines[-1].rstrip(")") if lines else "no message"
+        raise InputError(path, f"not a readable HDF5 file ({reason}); it may be truncated",
+                         "re-export it, or copy it again") from err
     if table is None:
         raise InputError(
             path,
