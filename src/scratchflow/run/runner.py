@@ -275,19 +275,25 @@ def _read_samplesheet(path: Path) -> tuple[list[Sample], list[Outcome]]:
     samples, failed, lines = [], [], {}
     for line, row in enumerate(rows, start=2):  # line 1 is the header
         name = (row["sample"] or "").strip()
-        problem = (f"line {line}: sample name {name!r} is not a plain file name (allowed: "
-                   "letters, digits, '.', '_' and '-', starting with a letter or digit)"
-                   if not SAFE_SAMPLE.match(name) or ".." in name
-                   else f"line {line}: sample name {name!r} is also on line {lines[name]}"
-                   if name in lines else None)
+        problem = _sample_name_problem(name, lines)
         if problem:
-            failed.append(Outcome("crop", name, False, reason=f"{path}: {problem}; fix: rename "
-                                  "the sample in the samplesheet"))
+            failed.append(Outcome("crop", name, False, reason=f"{path}: line {line}: {problem}; "
+                                  "fix: rename the sample in the samplesheet"))
             continue
         lines[name] = line
         samples.append(Sample(name, _relative_to(path, row["video"]),
                               _relative_to(path, row["metadata"])))
     return samples, failed
+
+
+def _sample_name_problem(name: str, lines: dict[str, int]) -> str | None:
+    """What is wrong with a samplesheet name, given the line of each name taken so far."""
+    if not SAFE_SAMPLE.match(name) or ".." in name:
+        return (f"sample name {name!r} is not a plain file name (allowed: letters, digits, '.', "
+                "'_' and '-', starting with a letter or digit)")
+    if name in lines:
+        return f"sample name {name!r} is also on line {lines[name]}"
+    return None
 
 
 def _relative_to(samplesheet: Path, value: str) -> str | Path:

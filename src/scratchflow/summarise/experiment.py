@@ -36,6 +36,7 @@ COUNT_COLUMNS = {"n_bouts", "n_strokes", "bouts_left", "strokes_left", "bouts_ri
                  "strokes_right"}
 NO_OUTPUT = "no quantify output found"
 UNGROUPED = "ungrouped"
+NO_BOUTS = pd.DataFrame(columns=["individual", "bout_id", "start_s"])
 
 
 @dataclass
@@ -131,8 +132,7 @@ def load_experiment(run: RunFiles, failures: dict[str, str] | None = None,
             experiment.inputs.append(files[name].sidecar)
         if "summary" not in files[name].quantify:
             rows.append({**base, "status": "failed", "reason": failures.get(name, NO_OUTPUT)})
-            drop_stale_clips(files[name], pd.DataFrame(columns=["individual", "bout_id",
-                                                                "start_s"]), experiment)
+            drop_stale_clips(files[name], NO_BOUTS, experiment)  # no bouts: any clip is old
             continue
         mouse_rows, mouse_bouts, mouse_bins = load_sample(files[name], base, experiment)
         rows, bouts, bins = rows + mouse_rows, bouts + [mouse_bouts], bins + [mouse_bins]
