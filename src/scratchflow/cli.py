@@ -273,8 +273,8 @@ def crop(source, metadata, out_dir, box_size, anchor, offset_x, offset_y, direct
         sample_frames=sample_frames, overwrite=overwrite,
     )
     report = partial(click.echo, err=True)
-    writable_folder(out_dir)
     jobs, unpaired = collect_jobs(Path(source), metadata and Path(metadata), Path(out_dir), report)
+    writable_folder(out_dir)  # after collect_jobs has refused the raw folder as --out
     # Errors go to stderr, as every command's do; what was made goes to stdout.
     failures = unpaired + crop_batch(jobs, options, click.echo, report, report)
     if failures:
