@@ -265,7 +265,10 @@ def test_existing_output_needs_overwrite(synthetic, tmp_path):
         crop_video(synthetic.video, None, options_for(synthetic, tmp_path))
     assert "left_M01" in str(err.value) and "--overwrite" in str(err.value)
     assert sha256_file(next(tmp_path.glob("*left_M01.mp4"))) == first
+    output = next(tmp_path.glob("*left_M01.mp4"))
+    output.write_bytes(b"damaged")  # a rewrite repairs it; a skip would leave it
     crop_video(synthetic.video, None, options_for(synthetic, tmp_path, overwrite=True))
+    assert sha256_file(output) == first
 
 
 def cli(*args: str):

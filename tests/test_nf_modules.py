@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from scratchflow.outputs import sha256_file
 from tests.conftest import REPO
 
 MODULES = REPO / "modules" / "local"
@@ -172,9 +173,15 @@ def test_quantify_script_runs_on_real_pose(shared_data, tmp_path):
     assert tables == [f"{stem}_scratch_{k}.csv"
                       for k in ("bouts", "strokes", "summary", "timebins")]
     provenance = json.loads((tmp_path / f"{stem}_scratch_provenance.json").read_text())
-    assert provenance  # written, valid JSON
-    summary = (tmp_path / f"{stem}_scratch_summary.csv").read_text()
-    assert summary.strip(), "empty summary table"
+    assert provenance["step"] == "quantify" and provenance["fps"] == 60
+    assert provenance["inputs"][0]["sha256"] == sha256_file(shared_data / POSE_H5)
+    # The module's tables are those `scratchflow quantify` writes for the same file and fps.
+    direct = tmp_path / "direct"
+    subprocess.run([str(Path(sys.executable).parent / "scratchflow"), "quantify",
+                    str(shared_data / POSE_H5), "--fps", "60", "--out", str(direct)],
+                   capture_output=True, check=True)
+    for table in tables:
+        assert (tmp_path / table).read_bytes() == (direct / table).read_bytes(), table
     versions = (tmp_path / "versions.yml").read_text()
     assert '"QUANTIFY":' in versions
     assert re.search(r"scratchflow: \d+\.\d+", versions), versions
@@ -185,13 +192,18 @@ def test_quantify_script_passes_detector_params(shared_data, tmp_path):
     default_yaml = subprocess.run(
         [str(Path(sys.executable).parent / "scratchflow"), "params"],
         capture_output=True, text=True, check=True).stdout
-    (tmp_path / "detector.yaml").write_text(default_yaml)
+    # a value that differs from the default, so that the test sees it arrive
+    (tmp_path / "detector.yaml").write_text(default_yaml.replace("bin_s: 300.0", "bin_s: 7.0"))
     values = _quantify_values(stem, "--fps 60", params_arg="--params detector.yaml")
     script = render(process_block("quantify", "script"), values)
     assert "--params detector.yaml" in script
     proc = run_task(script, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert_outputs("quantify", values, tmp_path)
+    provenance = json.loads((tmp_path / f"{stem}_scratch_provenance.json").read_text())
+    assert provenance["parameters"]["bin_s"] == 7.0
+    bins = (tmp_path / f"{stem}_scratch_timebins.csv").read_text().splitlines()
+    assert bins[1].split(",")[1:3] == ["0.0", "7.0"]  # the first bin is 7 s wide
 
 
 # ------------------------------------------------------------------------ summarise (chained)
@@ -218,6 +230,8 @@ def test_summarise_script_runs_on_quantify_results(shared_data, tmp_path):
     proc = run_task(render(process_block("summarise", "script"), values), task)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert_outputs("summarise", values, task)
+    summary = next(task.rglob("*experiment_summary.csv")).read_text().splitlines()
+    assert len(summary) == 2 and summary[1].startswith(f"{stem},") and ",ok," in summary[1]
 
 
 # ------------------------------------------------------------------------ crop and pose

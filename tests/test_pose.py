@@ -20,6 +20,7 @@ from scratchflow.ffmpeg import probe
 from scratchflow.formats import load_pose
 from scratchflow.pose import open_project, require_engine
 from scratchflow.quantify import REQUIRED_ROLES
+from tests.conftest import require_module
 
 SHUFFLE = "dlc-models-pytorch/iteration-0/demoJan1-trainset95shuffle1"
 BODYPARTS = ["nose", "tail_base", "fore_paw_left", "fore_paw_right", "hind_paw_left",
@@ -206,7 +207,7 @@ def test_deeplabcut_calls_use_current_argument_names():
     import ast
     import inspect
 
-    deeplabcut = pytest.importorskip("deeplabcut")
+    deeplabcut = require_module("deeplabcut", "DeepLabCut is not installed (pip install '.[dlc]')")
     repo = Path(__file__).resolve().parents[1]
     checked = 0
     for path in [*(repo / "src").rglob("*.py"), *(repo / "tests").glob("*.py"),

@@ -165,3 +165,15 @@ def test_unknown_role_is_rejected():
     pose = procedural_mouse(1, 30, seed=0)
     with pytest.raises(InputError, match=r"unknown role\(s\) \['hind_middle'\]"):
         resolve_roles(pose, {"hind_middle": "x"})
+
+
+def test_spelled_out_body_part_names_are_recognised():
+    """Aliases some labs use (lost once in a rewrite): front_left_paw, front_right_paw and
+    base_of_tail."""
+    from scratchflow.formats.roles import resolve_role_names
+
+    keypoints = ("nose", "base_of_tail", "front_left_paw", "front_right_paw", "hind_paw_left",
+                 "hind_paw_right")
+    assert resolve_role_names(keypoints) == {
+        "nose": 0, "tail_base": 1, "fore_left": 2, "fore_right": 3, "hind_left": 4,
+        "hind_right": 5}

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tests import openfield
-from tests.conftest import CACHE
+from tests.conftest import CACHE, require_module
 
 SETTINGS = {"net_type": "cspnext_s", "epochs": 8, "batch_size": 8, "seed": 0, "crop": 256,
             "held_out_every": openfield.HELD_OUT_EVERY, "deeplabcut": "3.0.2"}
@@ -24,7 +24,7 @@ UPDATES = {"data.train.crop_sampling.width": SETTINGS["crop"],
 @pytest.fixture(scope="module")
 def trained(shared_data):
     """(project folder, held-out labels, untrained snapshot)."""
-    pytest.importorskip("deeplabcut", reason="DeepLabCut is not installed (pip install '.[dlc]')")
+    require_module("deeplabcut", "DeepLabCut is not installed (pip install '.[dlc]')")
     from scratchflow.devtools.train import (
         copy_project,
         create_shuffle,

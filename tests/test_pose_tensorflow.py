@@ -17,7 +17,7 @@ import pytest
 
 from scratchflow.pose import open_project
 from tests import openfield
-from tests.conftest import CACHE
+from tests.conftest import CACHE, require_module
 
 # DeepLabCut's TensorFlow trainer stops its data-loading thread by cancelling its queue,
 # which pytest would report as an unhandled thread exception after every training run.
@@ -40,8 +40,8 @@ STRIDE = 8
 @pytest.fixture(scope="module")
 def trained(shared_data):
     """The trained project folder."""
-    pytest.importorskip("tensorflow", reason="TensorFlow is not installed: `make install-tf` "
-                        "makes .venv-tf, where `make test` runs these tests")
+    require_module("tensorflow", "TensorFlow is not installed: `make install-tf` makes "
+                   ".venv-tf, where `make test` runs these tests")
     from scratchflow.devtools.train import copy_project, create_tf_shuffle, train_tf_from_scratch
 
     def build(folder):

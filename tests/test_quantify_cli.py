@@ -115,9 +115,11 @@ def test_unknown_individual(tmp_path):
 @pytest.mark.parametrize("name", ["scratch_bouts.csv", "scratch_summary.csv"])
 def test_rerun_replaces_outputs_whole(tmp_path, name):
     assert run("quantify", REPO_EXAMPLE, "--out", tmp_path).exit_code == 0
-    first = (tmp_path / f"demo_pose_{name}").read_text()
+    output = tmp_path / f"demo_pose_{name}"
+    first = output.read_text()
+    output.write_text(first + "stale,row\n")  # a skip or an append would keep this line
     assert run("quantify", REPO_EXAMPLE, "--out", tmp_path).exit_code == 0
-    assert (tmp_path / f"demo_pose_{name}").read_text() == first
+    assert output.read_text() == first
 
 
 def most_decimals(path) -> dict[str, int]:
@@ -148,3 +150,48 @@ def test_csv_numbers_keep_their_measurement_precision(tmp_path):
                 assert digits <= DECIMALS[column], (kind, column, digits)
                 checked.add(column)
     assert {"start_s", "time_s", "stroke_rate_hz", "amplitude_bl", "body_length_px"} <= checked
+
+
+def untracked_copy(folder, name, hind_likelihood):
+    """The demo pose with both hind paws' likelihood set to ``hind_likelihood`` (NaN: no points)."""
+    from dataclasses import replace
+
+    from scratchflow.devtools.synthetic_pose import write_dlc
+    from scratchflow.formats import load_pose
+
+    pose = load_pose(REPO_EXAMPLE)
+    likelihood, position = pose.likelihood.copy(), pose.position.copy()
+    hind = [pose.keypoints.index(k) for k in ("hind_paw_left", "hind_paw_right")]
+    likelihood[:, :, hind] = hind_likelihood
+    if hind_likelihood != hind_likelihood:  # NaN: the model never placed the paws
+        position[:, :, hind] = float("nan")
+    path = write_dlc(replace(pose, likelihood=likelihood, position=position), folder / name)
+    shutil.copy("examples/demo/demo_pose.pose.json", path.with_suffix(".pose.json"))
+    return path
+
+
+@pytest.mark.parametrize("hind_likelihood", [float("nan"), 0.005])
+def test_untracked_hind_paws_are_no_tracking_not_zero(tmp_path, hind_likelihood):
+    untracked = untracked_copy(tmp_path, "untracked.h5", hind_likelihood)
+    result = run("quantify", untracked, REPO_EXAMPLE, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output  # the other file still runs
+    assert "no_tracking" in result.output and "hind paws usable in 0.0% of frames" in result.output
+    summary = pd.read_csv(tmp_path / "out" / "untracked_scratch_summary.csv")
+    row = summary.iloc[0]
+    assert (row.status, row.hind_paws_usable_fraction) == ("no_tracking", 0.0)
+    assert "--bodypart" in row.reason  # says how to fix it
+    assert summary[["n_bouts", "n_strokes", "scratching_s"]].isna().all(axis=None)  # not zeros
+    assert pd.read_csv(tmp_path / "out" / "untracked_scratch_timebins.csv")["n_bouts"].isna().all()
+    tracked = pd.read_csv(tmp_path / "out" / "demo_pose_scratch_summary.csv").iloc[0]
+    assert (tracked.status, tracked.hind_paws_usable_fraction) == ("ok", 1.0)
+    assert tracked.n_bouts > 0
+
+
+def test_min_usable_fraction_sets_the_line(tmp_path):
+    """At 0 every mouse counts, however poorly tracked."""
+    untracked = untracked_copy(tmp_path, "untracked.h5", 0.005)
+    params = tmp_path / "params.yaml"
+    params.write_text("min_usable_fraction: 0\n")
+    assert run("quantify", untracked, "--params", params, "--out", tmp_path / "out").exit_code == 0
+    row = pd.read_csv(tmp_path / "out" / "untracked_scratch_summary.csv").iloc[0]
+    assert (row.status, row.n_bouts) == ("ok", 0)

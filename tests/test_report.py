@@ -24,12 +24,17 @@ from scratchflow.devtools.screenshot import dump_dom, find_browser, screenshot
 from scratchflow.outputs import sha256_file
 from scratchflow.summarise import figures
 from scratchflow.summarise.step import SummariseRequest, summarise
+from tests.conftest import missing_prerequisite
 from tests.report_run import FAILED_MOUSE, FAILURE_REASON, QUIET_MOUSE, make_run
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-needs_chromium = pytest.mark.skipif(
-    find_browser() is None,
-    reason="Chromium not installed (Debian: apt-get install chromium; `make install` does it)")
+
+
+@pytest.fixture
+def chromium():
+    if find_browser() is None:
+        missing_prerequisite("Chromium not installed (Debian: apt-get install chromium; "
+                             "`make install` does it)")
 
 
 class PageParts(HTMLParser):
@@ -63,13 +68,21 @@ def decode_png(src: str) -> np.ndarray:
     return imread(io.BytesIO(data), format="png")
 
 
+def m01_clip(root: Path, samples: dict[str, str]) -> str:
+    """The clip name of M01's second bout (only clips of detected bouts are linked)."""
+    from scratchflow.clips.files import clip_name
+
+    bouts = pd.read_csv(next(root.rglob(f"{samples['M01']}_scratch_bouts.csv")))
+    return clip_name(samples["M01"], None, 2, float(bouts.loc[1, "start_s"]))
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     root = tmp_path_factory.mktemp("run")
     samples = make_run(root)
-    clips = root / "clips"  # names as `scratchflow clips` writes them (tests/test_clips.py)
+    clips = root / "clips"  # named as `scratchflow clips` names a bout's clip
     clips.mkdir()
-    (clips / f"{samples['M01']}_bout002_t0066.0s.mp4").write_bytes(b"")
+    (clips / m01_clip(root, samples)).write_bytes(b"")
     out = root / "summary"
     result = summarise(SummariseRequest((root,), out, failures=root / "failures.csv"))
     return samples, result, out / "report.html"
@@ -100,7 +113,7 @@ def test_report_lists_every_mouse_with_links(run):
         assert target.is_file(), href  # relative links that resolve in the run folder
     links = parse(report.read_text()).links
     assert f"report_files/{samples['M01']}_scratch_bouts.csv" in links
-    assert f"report_files/{samples['M01']}_bout002_t0066.0s.mp4" in links
+    assert f"report_files/{m01_clip(report.parent.parent, samples)}" in links
     assert not any(samples[FAILED_MOUSE] in link for link in links)
 
 
@@ -170,8 +183,7 @@ def test_quiet_mouse_has_zeros(run):
     assert table.loc[FAILED_MOUSE, "status"] == "failed"
 
 
-@needs_chromium
-def test_report_renders_in_chromium(run, tmp_path):
+def test_report_renders_in_chromium(chromium, run, tmp_path):
     samples, _, report = run
     png = screenshot(report, tmp_path / "report.png", 1280, 4000)
     image = imread(png)
@@ -180,8 +192,7 @@ def test_report_renders_in_chromium(run, tmp_path):
     assert image[:2000].std() > 0.05
 
 
-@needs_chromium
-def test_chromium_sees_no_broken_images(run, tmp_path):
+def test_chromium_sees_no_broken_images(chromium, run, tmp_path):
     """A script added to a copy of the page counts images the browser could not decode."""
     samples, _, report = run
     probe = ("<script>window.addEventListener('load', () => {const bad = [...document.images]"

@@ -4,8 +4,13 @@ crop, DeepLabCut pose (demo model), quantify and summarise commands, local and f
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -123,3 +128,77 @@ def test_control_group_reaches_the_summary_and_the_report_keeps_its_files(tmp_pa
     plain = [str(c) for c in summarise_task(layout, tmp_path / "failures.csv").command]
     assert "--control" not in plain
     assert "--control GROUP" in CliRunner().invoke(main, ["run", "--help"]).output
+
+
+def test_summary_is_of_this_runs_mice(tmp_path):
+    """The runner lists the mice its crops made, and summarise gets that list (--samples)."""
+    from scratchflow.run.runner import Outcome, summarise_task, write_samples
+
+    crops = [Outcome("crop", "rawA", True, outputs=[tmp_path / "m1.mp4", tmp_path / "m1.json",
+                                                    tmp_path / "m2.mp4"]),
+             Outcome("crop", "rawB", False, reason="broken")]
+    samples = write_samples(crops, tmp_path / "samples.csv")
+    assert samples.read_text().split() == ["sample", "m1", "m2"]
+    task = summarise_task(RunLayout(tmp_path), tmp_path / "failures.csv", samples=samples)
+    command = [str(c) for c in task.command]
+    assert command[command.index("--samples") + 1] == str(samples) and samples in task.inputs
+
+
+def test_summarise_ledger_does_not_hash_cropped_videos(tmp_path):
+    """Summarise reads crop records and previews, never the cropped videos."""
+    from scratchflow.run.runner import summarise_task
+
+    (tmp_path / "crop").mkdir()
+    for name in ("m1.mp4", "m1.json", "m1.preview.png"):
+        (tmp_path / "crop" / name).write_text("x")
+    inputs = summarise_task(RunLayout(tmp_path), tmp_path / "failures.csv").inputs
+    assert tmp_path / "crop" / "m1.json" in inputs and tmp_path / "crop" / "m1.preview.png" in inputs
+    assert tmp_path / "crop" / "m1.mp4" not in inputs
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's")
+def test_a_killed_runner_takes_its_task_processes_with_it(tmp_path):
+    pid_file = tmp_path / "child.pid"
+    child = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+    runner = ("import sys; from pathlib import Path; "
+              "from scratchflow.run.runner import RunLayout, Task, run_task; "
+              f"run_task(Task('crop', 's1', [sys.executable, '-c', {child!r}], [], list), "
+              f"RunLayout(Path({str(tmp_path / 'run')!r})))")
+    parent = subprocess.Popen([sys.executable, "-c", runner])
+    deadline = time.monotonic() + 30
+    while not (pid_file.is_file() and pid_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pid = int(pid_file.read_text())
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if running(pid):
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("the task process outlived the killed runner")
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie waiting for whoever adopted it to reap it."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def test_clips_task_with_no_bouts_is_skipped_on_rerun(tmp_path):
+    """No mouse scratched: no clip is made, and a rerun still finds the task up to date."""
+    from scratchflow.run.runner import clips_task
+    from tests.test_summarise import quantify_outputs
+
+    quantify_outputs(tmp_path / "quantify", "m1", 60.0, [])
+    (tmp_path / "quantify" / "m1.h5").unlink()  # the helper's stand-in; the pose file is in pose/
+    for step, name in (("crop", "m1.mp4"), ("pose", "m1.h5")):
+        (tmp_path / step).mkdir()
+        (tmp_path / step / name).write_text("x")
+    layout = RunLayout(tmp_path)
+    first = run_task(clips_task(layout, 2), layout)
+    assert first.ok and not first.skipped, first.reason
+    assert run_task(clips_task(layout, 2), layout).skipped

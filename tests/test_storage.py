@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-pytest.importorskip("boto3", reason="boto3 is not installed: pip install -e '.[dev]'")
-pytest.importorskip("moto.server", reason="moto[server] is not installed: pip install -e '.[dev]'")
+from tests.conftest import require_module
+
+require_module("boto3", "boto3 is not installed: pip install -e '.[dev]'")
+require_module("moto.server", "moto[server] is not installed: pip install -e '.[dev]'")
 
 from scratchflow import storage  # noqa: E402
 from scratchflow.cli import main  # noqa: E402
@@ -235,7 +237,10 @@ def test_quantify_from_s3_gives_the_same_tables_as_from_the_local_file(s3, tmp_p
 
     remote = run("quantify", uri, "--out", tmp_path / "from_s3")
     local = run("quantify", demo / "demo_pose.h5", "--out", tmp_path / "from_local")
-    again = run("quantify", uri, "--out", tmp_path / "from_s3")  # the cached copy is reused
+    cached = tmp_path / "from_s3" / ".s3-cache" / s3.name / "pose" / "demo_pose.h5"
+    stamp = cached.stat().st_mtime_ns
+    again = run("quantify", uri, "--out", tmp_path / "from_s3")
+    assert cached.stat().st_mtime_ns == stamp  # the cached copy was reused, not fetched again
 
     assert remote.exit_code == local.exit_code == again.exit_code == 0, remote.output
     for table in ("bouts", "strokes", "summary", "timebins"):

@@ -10,6 +10,7 @@ import itertools
 import json
 import math
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -51,15 +52,20 @@ def scratch_result(duration_s, bouts, individual="individual_0") -> ScratchResul
                          pd.DataFrame(strokes, columns=STROKE_COLUMNS))
 
 
-def quantify_outputs(folder, sample, duration_s, bouts, bin_s=300.0, results=None):
-    """The five files `scratchflow quantify` writes, from hand-written bouts."""
+def quantify_outputs(folder, sample, duration_s, bouts, bin_s=300.0, results=None, usable=1.0):
+    """The five files `scratchflow quantify` writes, from hand-written bouts; ``usable`` is
+    every mouse's fraction of frames with both hind paws tracked."""
     results = results or [scratch_result(duration_s, bouts)]
+    fractions = [usable] * len(results)
+    minimum = ScratchParams().min_usable_fraction
     folder.mkdir(parents=True, exist_ok=True)
     outputs.write_csv(pd.concat([r.bouts for r in results]), folder / f"{sample}_scratch_bouts.csv")
     outputs.write_csv(pd.concat([r.strokes for r in results]),
                       folder / f"{sample}_scratch_strokes.csv")
-    outputs.write_csv(summary_table(results), folder / f"{sample}_scratch_summary.csv")
-    outputs.write_csv(timebin_table(results, bin_s), folder / f"{sample}_scratch_timebins.csv")
+    outputs.write_csv(summary_table(results, fractions, minimum),
+                      folder / f"{sample}_scratch_summary.csv")
+    outputs.write_csv(timebin_table(results, bin_s, [f >= minimum for f in fractions]),
+                      folder / f"{sample}_scratch_timebins.csv")
     pose = folder / f"{sample}.h5"
     pose.write_bytes(sample.encode())  # stands in for the pose file: only its checksum is used
     record = outputs.provenance("quantify", [pose], {**ScratchParams().to_dict(), "bin_s": bin_s},
@@ -501,3 +507,62 @@ def test_many_tied_mice_use_the_normal_approximation_and_stay_quick():
     assert time.perf_counter() - started < 5
     untied = compare(group + np.arange(12) / 100, control + np.arange(12) / 100 + 0.005)
     assert untied["mann_whitney_method"] == "exact"  # U's exact distribution: quick at any n
+
+
+def test_untracked_mouse_is_marked_and_not_counted_as_zero(run):
+    """mE (vehicle, no bouts) had its hind paws tracked in 10 % of frames: no_tracking, no
+    counts, and out of the vehicle statistics, which keep mA and mB only."""
+    quantify_outputs(run / "quantify", "mE", 600.0, [], usable=0.1)
+    result, table = summarise_run(run)
+    row = table.loc["mE"]
+    assert (row.status, row.hind_paws_usable_fraction) == ("no_tracking", 0.1)
+    assert "hind paws usable in 10.0% of frames" in row.reason
+    assert pd.isna(row.n_bouts) and pd.isna(row.scratching_s)
+    assert table.loc["mA", "hind_paws_usable_fraction"] == 1.0  # every mouse has the column
+    stats = pd.read_csv(result.paths["statistics"])
+    vehicle = stats[(stats["group"] == "vehicle") & (stats["measure"] == "n_bouts")]
+    assert set(vehicle["n"]) == {2}  # in total and in every bin
+    assert vehicle.loc[vehicle["period"] == "total", "mean"].item() == 3.0  # (2 + 4) / 2
+    page = (run / "summary" / "report.html").read_text()
+    assert "status no_tracking" in page and "left out of the figures, statistics" in page
+
+
+def test_only_this_runs_samples_are_summarised(run, tmp_path):
+    """A reused run folder still holds an earlier run's mouse; --samples (the runner's list of
+    this run's mice) leaves it out, and says so."""
+    quantify_outputs(run / "quantify", "old", 600.0, [(10, 12, "left", 5)])
+    crop_sidecar(run / "crop", "old", "M9", "vehicle", "saline")
+    samples = tmp_path / "samples.csv"
+    samples.write_text("sample\n" + "\n".join([*MICE, MISSING]) + "\n")
+    result, table = summarise_run(run, samples=samples)
+    assert list(table.index) == [*MICE, MISSING] or set(table.index) == {*MICE, MISSING}
+    assert any("1 mouse(s) in the folders are not in" in w and w.endswith(": old")
+               for w in result.warnings)
+    _, everything = summarise_run(run, out=tmp_path / "all")
+    assert "old" in everything.index  # without the list, every mouse found
+
+
+def test_every_sample_failed_still_gives_a_summary(tmp_path):
+    """The runner passes no folder when nothing was cropped: the failures file alone."""
+    failures = tmp_path / "failures.csv"
+    failures.write_text("sample,step,reason\nrawA,crop,no metadata TXT\nrawB,crop,broken\n")
+    result = CliRunner().invoke(main, ["summarise", "--out", str(tmp_path / "s"),
+                                       "--failures", str(failures)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "s" / "experiment_summary.csv")
+    assert list(table["status"]) == ["failed", "failed"]
+    assert list(table["reason"]) == ["crop: no metadata TXT", "crop: broken"]
+    assert "2 mice failed or not tracked" in (tmp_path / "s" / "report.html").read_text()
+
+
+def test_clips_of_bouts_no_longer_detected_are_not_linked(run):
+    clips = run / "clips"
+    clips.mkdir()
+    current, stale = "mA_bout001_t0010.0s.mp4", "mA_bout003_t0099.0s.mp4"
+    for name in (current, stale, f"{MISSING}_bout001_t0005.0s.mp4"):
+        (clips / name).write_bytes(b"clip")
+    result, _ = summarise_run(run)
+    links = " ".join(re.findall(r'href="([^"]+)"', (run / "summary" / "report.html").read_text()))
+    assert current in links and stale not in links and f"{MISSING}_bout001" not in links
+    assert f"mA: 1 clip(s) of bouts no longer detected are not linked ({stale}...)" \
+        in result.warnings

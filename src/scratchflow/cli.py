@@ -31,12 +31,23 @@ class _Group(click.Group):
             sys.exit(2)
 
 
+def writable_folder(folder) -> Path:
+    """--out, checked before any work (outputs imports pandas, which --help need not load)."""
+    from scratchflow.outputs import writable_folder as checked
+
+    return checked(folder)
+
+
 def _parse_bodyparts(values: tuple[str, ...]) -> dict[str, str]:
     mapping = {}
     for item in values:
         role, sep, name = item.partition("=")
         if not sep or not role.strip() or not name.strip():
             raise click.BadParameter(f"{item!r} is not ROLE=NAME", param_hint="--bodypart")
+        if role.strip() in mapping:  # never let the last of two values win silently
+            raise click.BadParameter(f"role {role.strip()!r} given twice ({mapping[role.strip()]!r}"
+                                     f" and {name.strip()!r}); give each role once",
+                                     param_hint="--bodypart")
         mapping[role.strip()] = name.strip()
     return mapping
 
@@ -119,6 +130,8 @@ def quantify(pose_files, out_dir, fps, params_path, bodyparts, individual, cache
 
     params = _load_params(params_path)
     mapping = _parse_bodyparts(bodyparts)
+    _refuse_shared_stems(pose_files)
+    writable_folder(out_dir)
     cache = Path(cache_dir) if cache_dir else Path(out_dir) / ".s3-cache"
     failures = 0
     for pose_file in pose_files:
@@ -126,15 +139,31 @@ def quantify(pose_files, out_dir, fps, params_path, bodyparts, individual, cache
             request = QuantifyRequest(fetch_pose(pose_file, cache), Path(out_dir), params, fps,
                                       mapping, individual,
                                       source_uri=pose_file if is_s3(pose_file) else None)
-            paths = quantify_file(request)
+            done = quantify_file(request)
         except InputError as err:
             failures += 1
             click.echo(f"error: {err}", err=True)
             continue
-        click.echo(f"{pose_file}: wrote {paths['bouts'].parent}/{request.pose_path.stem}{ALL}")
+        for message in done.untracked:
+            click.echo(f"warning: {message}", err=True)
+        click.echo(f"{pose_file}: wrote {done.paths['bouts'].parent}/{request.pose_path.stem}{ALL}")
     if failures:
         click.echo(f"{failures} of {len(pose_files)} file(s) failed", err=True)
         sys.exit(1)
+
+
+def _refuse_shared_stems(pose_files: tuple[str, ...]) -> None:
+    """Outputs are named by the pose file's stem: two inputs of one stem would overwrite."""
+    from pathlib import PurePosixPath
+
+    first: dict[str, str] = {}
+    for pose_file in pose_files:
+        stem = PurePosixPath(pose_file).stem
+        if stem in first and first[stem] != pose_file:
+            raise InputError(pose_file, f"has the stem {stem!r} of {first[stem]}, so its outputs "
+                             "would overwrite that file's", "quantify them into separate --out "
+                             "folders, or rename one")
+        first.setdefault(stem, pose_file)
 
 
 @main.command()
@@ -245,7 +274,9 @@ def crop(source, metadata, out_dir, box_size, anchor, offset_x, offset_y, direct
     )
     report = partial(click.echo, err=True)
     jobs, unpaired = collect_jobs(Path(source), metadata and Path(metadata), Path(out_dir), report)
-    failures = unpaired + crop_batch(jobs, options, click.echo, report)
+    writable_folder(out_dir)  # after collect_jobs has refused the raw folder as --out
+    # Errors go to stderr, as every command's do; what was made goes to stdout.
+    failures = unpaired + crop_batch(jobs, options, click.echo, report, report)
     if failures:
         click.echo(f"{failures} of {len(jobs) + unpaired} video(s) failed", err=True)
         sys.exit(1)
@@ -277,6 +308,7 @@ def pose(videos, model_dir, out_dir, shuffle, snapshot, batch_size, device, save
     project = open_project(model_dir, shuffle, index, _parse_bodyparts(bodyparts), REQUIRED_ROLES)
     require_engine(project)
     settings = PoseSettings(batch_size, device, save_csv, overwrite)
+    writable_folder(out_dir)
     done, failures = run_pose([Path(v) for v in videos], Path(out_dir), project, settings,
                               partial(click.echo, err=True))
     for paths, skipped in done:
@@ -342,7 +374,8 @@ def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, di
         summarise=SummariseArgs(groups=groups and Path(groups).resolve(), control=control),
         bodyparts=bodyparts, workers=workers, clips_per_mouse=clips_per_mouse)
     source = input_path if input_path.startswith("s3://") else str(Path(input_path).resolve())
-    outcomes = run_experiment(source, Path(out_dir).resolve(), options, _progress_bar)
+    outcomes = run_experiment(source, writable_folder(out_dir).resolve(), options,
+                              _progress_bar)
     failed = print_run_report(outcomes, Path(out_dir), truth_path and Path(truth_path),
                               click.echo)
     sys.exit(1 if failed else 0)
@@ -418,7 +451,7 @@ def submit(print_only, **fields):
 
 
 @main.command()
-@click.argument("folders", nargs=-1, required=True,
+@click.argument("folders", nargs=-1,
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for experiment_summary.csv, group_statistics.csv and report.html.")
@@ -431,14 +464,21 @@ def submit(print_only, **fields):
               help="Folder (relative to --out) the report links the per-mouse CSVs in.")
 @click.option("--control", metavar="GROUP",
               help="Compare every other group with this one (group_comparisons.csv).")
-def summarise(folders, out_dir, failures, groups, link_dir, control):
+@click.option("--samples", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              show_default="every mouse found", help="CSV with a sample column: summarise only "
+              "these mice (the runner passes the mice of this run).")
+def summarise(folders, out_dir, failures, groups, link_dir, control, samples):
     """Join every mouse's results in FOLDERS (searched recursively) into an experiment summary,
-    per-group statistics and a self-contained report.html (docs/report.md). Also: summarize."""
+    per-group statistics and a self-contained report.html (docs/report.md). Also: summarize.
+
+    With no FOLDERS (every sample failed before it was cropped), --failures alone gives a
+    summary of failed mice."""
     from scratchflow.summarise.step import SummariseRequest
     from scratchflow.summarise.step import summarise as run_summarise
 
+    writable_folder(out_dir)
     result = run_summarise(SummariseRequest(folders, out_dir, failures, groups, link_dir,
-                                            control))
+                                            control, samples))
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"{result.n_ok} of {result.n_ok + result.n_failed} mice with results: wrote "
@@ -463,7 +503,7 @@ def clips(sources, out_dir, per_mouse, seed, margin_s, overwrite):
     """
     from scratchflow.clips.step import ClipOptions, clip_batch
 
-    options = ClipOptions(out_dir, margin_s, per_mouse, seed, overwrite)
+    options = ClipOptions(writable_folder(out_dir), margin_s, per_mouse, seed, overwrite)
     written, failed = clip_batch(list(sources), options, partial(click.echo, err=True))
     click.echo(f"wrote {written} clip(s) to {out_dir}")
     if failed:

@@ -125,14 +125,22 @@ def read_frames(info: VideoInfo, pix_fmt: str = "rgb24") -> Iterator[np.ndarray]
     size = info.width * info.height * channels
     cmd = [tool("ffmpeg"), "-nostdin", "-v", "error", "-i", str(info.path), "-map", "0:v:0",
            "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pix_fmt, "pipe:1"]
-    with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors)
+    with tempfile.TemporaryFile() as messages:
+        process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=messages)
         try:
             while chunk := process.stdout.read(size):
                 if len(chunk) < size:
                     break
                 yield np.frombuffer(chunk, np.uint8).reshape(info.height, info.width, channels)
-        finally:
+            code = process.wait()
+        finally:  # a reader that stops early leaves ffmpeg mid-stream: stop it
             process.stdout.close()
             process.kill()
             process.wait()
+        # Only a reader that took every frame gets here; a failed decode says why.
+        if code != 0:
+            messages.seek(0)
+            reason = last_line(messages.read().decode(errors="replace")) or "no message"
+            raise InputError(info.path, f"ffmpeg could not decode the video (exit {code}): "
+                             f"{reason}", "check the video plays; a truncated or corrupt file "
+                             "must be re-copied")

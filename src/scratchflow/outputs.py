@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from scratchflow import __version__
+from scratchflow.errors import InputError
 
 CORE_PACKAGES = ("numpy", "scipy", "pandas", "tables", "click", "PyYAML")
 
@@ -39,6 +40,20 @@ def atomic_path(final: str | Path) -> Iterator[Path]:
         os.replace(tmp_path, final)
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def writable_folder(folder: str | Path, option: str = "--out") -> Path:
+    """``folder``, made if needed, once a file could be written in it; else an InputError,
+    before any work, naming the folder (a read-only disk, or a path through a file)."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test."):
+            pass
+    except OSError as err:
+        raise InputError(folder, f"cannot write here ({err.strerror or err})",
+                         f"pass an {option} folder you can write to") from err
+    return folder
 
 
 def _mode_from_umask() -> int:

@@ -28,6 +28,7 @@ DECIMALS = {
     "scratching_s": SECONDS, "bin_start_s": SECONDS, "bin_end_s": SECONDS,
     "stroke_rate_hz": RATE, "mean_stroke_rate_hz": RATE, "bouts_per_min": RATE,
     "body_length_px": 1, "amplitude_bl": 3, "mean_amplitude_bl": 3, "confidence": 3,
+    "hind_paws_usable_fraction": 3,
     # group statistics and comparisons
     "mean": STATISTIC, "sd": STATISTIC, "sem": STATISTIC, "median": STATISTIC,
     "mean_group": STATISTIC, "mean_control": STATISTIC, "difference": STATISTIC,

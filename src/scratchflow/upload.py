@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scratchflow import storage
+from scratchflow.crop.naming import name_clashes
 from scratchflow.errors import InputError
 from scratchflow.metadata import Sample, parse_metadata
 from scratchflow.progress import Report
@@ -82,11 +83,20 @@ def upload_experiment(folder: str | Path, destination: str, options: UploadOptio
     return result
 
 
+# S3's rule for bucket names: 3-63 lower-case letters, digits, '.' and '-', starting and
+# ending with a letter or digit. boto3 would refuse others with its own regex in the message.
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
 def destination_prefix(destination: str) -> tuple[str, str]:
     bucket, prefix = storage.parse_s3(destination)
     if re.search(r"\s", destination):
         raise InputError(destination, "the destination contains white space",
                          "the pipeline's samplesheet allows none: choose another prefix")
+    if not BUCKET_NAME.match(bucket) or ".." in bucket:
+        raise InputError(destination, f"{bucket!r} is not a valid S3 bucket name",
+                         "bucket names have 3-63 lower-case letters, digits, '.' and '-', "
+                         "and start and end with a letter or digit")
     return bucket, storage.folder_prefix(prefix)
 
 
@@ -107,6 +117,9 @@ def check_experiment(folder: Path, experiment: str) -> list[Sample]:
             parse_metadata(text)
         except InputError as err:
             problems.append(str(err).replace("\n", "\n    "))
+    for first, second, name in name_clashes([(video.name, text) for video, text in pairs]):
+        problems.append(f"{first} and {second} would both be cropped to files named {name}: "
+                        "their TXTs give the same date, time and camera; correct one of them")
     if not pairs and not problems:
         problems.append("no video + TXT pairs in the folder")
     if problems:

@@ -170,8 +170,9 @@ def frame_with_all_codes(frames: dict[int, np.ndarray], codes: list[QrCode]) -> 
 
 
 def crop_batch(jobs: list[tuple[Path, Path | None]], options: CropOptions, report: Report,
-               progress: Report | None = None) -> int:
-    """Crop every (video, metadata) job; a failing video is reported and the rest go on.
+               errors: Report, progress: Report | None = None) -> int:
+    """Crop every (video, metadata) job; a failing video is reported to ``errors`` and the
+    rest go on; what was made goes to ``report``.
 
     Returns the number of videos that failed.
     """
@@ -182,7 +183,7 @@ def crop_batch(jobs: list[tuple[Path, Path | None]], options: CropOptions, repor
             done = crop_video(video, metadata, options, claimed, progress)
         except InputError as err:
             failures += 1
-            report(f"error: {err}")
+            errors(f"error: {err}")
             continue
         for mouse in done:
             report(f"{video}: {mouse.label} -> {mouse.video} ({mouse.frames} frames, {mouse.box})")

@@ -77,7 +77,33 @@ def read_csv(path: Path) -> pd.DataFrame:
     n_header = 4 if head[1][0].strip().lower() == "individuals" else 3
     # Labelled-data CSVs carry several index columns (folder, image) before the scorer.
     n_index = next(i for i, cell in enumerate(head[0][1:], start=1) if cell.strip())
-    return pd.read_csv(path, header=list(range(n_header)), index_col=list(range(n_index)))
+    try:
+        table = pd.read_csv(path, header=list(range(n_header)), index_col=list(range(n_index)))
+    except (pd.errors.ParserError, ValueError) as err:
+        raise InputError(path, f"not a readable DeepLabCut CSV ({err})",
+                         "re-export the CSV from DeepLabCut (a row may be cut short)") from err
+    _refuse_truncated(path, len(head[0]))
+    numbers = table.apply(pd.to_numeric, errors="coerce")
+    text = numbers.isna() & table.notna()
+    if text.any(axis=None):
+        row, column = next(zip(*np.nonzero(text.to_numpy()), strict=True))
+        where = " / ".join(map(str, table.columns[column]))
+        raise InputError(path, f"data line {row + 1}, column {where}: "
+                         f"{table.iat[row, column]!r} is not a number",
+                         "re-export the CSV from DeepLabCut, or correct that cell")
+    return numbers
+
+
+def _refuse_truncated(path: Path, n_fields: int) -> None:
+    """A file cut off mid-row (a copy interrupted) reads as a row of missing points; refuse it."""
+    with open(path, "rb") as handle:
+        handle.seek(max(0, path.stat().st_size - 65536))
+        lines = handle.read().decode("utf-8", errors="replace").splitlines()
+    last = next((line for line in reversed(lines) if line.strip()), "")
+    if len(last.split(",")) != n_fields:
+        raise InputError(path, f"the last line has {len(last.split(','))} of the header's "
+                         f"{n_fields} fields: the file was cut short",
+                         "copy or export the CSV again")
 
 
 def table_to_pose(table: pd.DataFrame, path: Path, fps: float | None) -> PoseData:

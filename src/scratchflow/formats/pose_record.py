@@ -10,6 +10,7 @@ record ``<stem>.json``, so no reader ever has to look inside a JSON file to tell
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,9 +74,25 @@ def recorded_fps(pose_path: Path) -> float | None:
         return None
     try:
         value = json.loads(sidecar.read_text()).get(FPS)
-    except (json.JSONDecodeError, AttributeError) as err:
-        raise InputError(sidecar, f"sidecar is not a JSON object: {err}", None) from err
-    return None if value is None else float(value)
+    except (UnicodeDecodeError, json.JSONDecodeError, AttributeError) as err:
+        raise InputError(sidecar, f"sidecar is not a JSON object: {err}",
+                         'write a JSON object such as {"fps": 120}, or delete it and pass '
+                         "--fps") from err
+    if value is None:
+        return None
+    # JSON true is a number to float(); a frame rate must be a positive, finite number
+    number = None if isinstance(value, bool) else _number(value)
+    if number is None or not 0 < number < math.inf:
+        raise InputError(sidecar, f"fps {value!r} is not a positive number",
+                         'write the frame rate as a number, e.g. "fps": 120')
+    return number
+
+
+def _number(value) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def resolve_fps(pose_path: Path, given: float | None) -> float:

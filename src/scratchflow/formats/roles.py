@@ -15,9 +15,11 @@ ROLES = ("nose", "tail_base", "fore_left", "fore_right", "hind_left", "hind_righ
 # "hind_paw_l" and "HindPawL" are one name.
 DEFAULT_BODYPARTS: dict[str, tuple[str, ...]] = {
     "nose": ("nose", "snout"),
-    "tail_base": ("tail_base", "tailbase", "tail base", "butt/proximal tail", "tailroot"),
-    "fore_left": ("fore_paw_left", "front paw l", "forepaw_l", "forehand-left"),
-    "fore_right": ("fore_paw_right", "front paw r", "forepaw_r", "forehand-right"),
+    "tail_base": ("tail_base", "tailbase", "tail base", "butt/proximal tail", "tailroot",
+                  "base_of_tail"),
+    "fore_left": ("fore_paw_left", "front paw l", "forepaw_l", "forehand-left", "front_left_paw"),
+    "fore_right": ("fore_paw_right", "front paw r", "forepaw_r", "forehand-right",
+                   "front_right_paw"),
     "hind_left": ("hind_paw_left", "hind paw l", "hindpaw_l", "left_rear_paw", "hindhand-left"),
     "hind_right": ("hind_paw_right", "hind paw r", "hindpaw_r", "right_rear_paw", "hindhand-right"),
 }
@@ -64,4 +66,13 @@ def resolve_role_names(
             + f". The file has: {', '.join(repr(k) for k in keypoints)}",
             'map them with --bodypart ROLE=NAME, e.g. --bodypart hind_left="Hind Paw L"',
         )
+    # One point cannot be two roles: both hind paws on one body part would never scratch.
+    by_index: dict[int, list[str]] = {}
+    for role, index in resolved.items():
+        by_index.setdefault(index, []).append(role)
+    shared = [f"{' and '.join(roles)} are all {keypoints[i]!r}"
+              for i, roles in by_index.items() if len(roles) > 1]
+    if shared:
+        raise InputError(source, "one body part for several roles: " + "; ".join(shared),
+                         "map each role to its own body part with --bodypart ROLE=NAME")
     return resolved

@@ -57,6 +57,10 @@ class ScratchParams:
     glitch_distance_bl: float = field(default=0.5, metadata=_range(0, 100, low_open=True))
     glitch_window_s: float = field(default=0.25, metadata=_range(0, 60, low_open=True))
     max_interp_gap_s: float = field(default=0.1, metadata=_range(0, 60))
+    # A mouse whose hind paws are both usable (finite, likelihood >= likelihood_floor) in fewer
+    # frames than this fraction was not tracked: its zero bouts would be a false zero, so it
+    # gets the status no_tracking and is left out of the group statistics.
+    min_usable_fraction: float = field(default=0.5, metadata=_range(0, 1))
     # Body length (nose to tail base) in pixels; 0 means estimate it from the data.
     body_length_px: float = field(default=0.0, metadata=_range(0, 1e5))
     # Width of the time bins of the time-binned counts.

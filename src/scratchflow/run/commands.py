@@ -7,8 +7,9 @@ command line carries only the options that differ from them.
 
 Where the two differ on purpose: the runner adds ``--overwrite`` (its ledger, not the output
 files, decides what is up to date), runs one pose process over every mouse (the model loads
-once), passes ``--failures`` to summarise and no ``--link-dir`` (its report keeps copies of
-the files it links), and has a clips step that Nextflow lacks.
+once), passes ``--failures`` and ``--samples`` to summarise (a reused run folder may hold an
+earlier run's mice) and no ``--link-dir`` (its report keeps copies of the files it links), and
+has a clips step that Nextflow lacks.
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ def clips(sources: list, out, per_mouse: int | None, overwrite: bool = False) ->
 
 
 def summarise(folders: list, out, args: SummariseArgs, failures: Path | None = None,
-              link_dir: Path | None = None) -> list[str]:
+              link_dir: Path | None = None, samples: Path | None = None) -> list[str]:
     return ["summarise", *map(str, folders), "--out", str(out), *flags(args),
             *(["--failures", str(failures)] if failures else []),
-            *(["--link-dir", str(link_dir)] if link_dir else [])]
+            *(["--link-dir", str(link_dir)] if link_dir else []),
+            *(["--samples", str(samples)] if samples else [])]

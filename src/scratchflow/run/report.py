@@ -11,6 +11,7 @@ import pandas as pd
 from scratchflow.crop import record as crop_record
 from scratchflow.quantify import files as quantify_files
 from scratchflow.quantify.evaluate import MOUSE_KEYS, read_annotations, score
+from scratchflow.quantify.tables import NO_TRACKING
 from scratchflow.run.runner import Outcome, RunLayout
 from scratchflow.summarise.files import OUTPUT_NAMES
 
@@ -29,6 +30,9 @@ def mouse_rows(outcomes: list[Outcome], layout: RunLayout) -> pd.DataFrame:
                                                "reason": ""})
         if not outcome.ok:
             row.update(status=f"failed ({outcome.step})", reason=outcome.reason)
+    for sample, row in rows.items():
+        if row["status"] == "ok":
+            row.update(_untracked(layout, sample))
     table = pd.DataFrame(list(rows.values()), columns=["sample", "status", "reason"])
     counts = pd.DataFrame([_counts(layout, sample) for sample in table["sample"]],
                           index=table.index, columns=["n_bouts", "n_strokes", "scratching_s"])
@@ -36,11 +40,25 @@ def mouse_rows(outcomes: list[Outcome], layout: RunLayout) -> pd.DataFrame:
     return pd.concat([table, counts], axis=1).sort_values("sample", ignore_index=True)
 
 
-def _counts(layout: RunLayout, sample: str) -> dict:
+def _summary(layout: RunLayout, sample: str) -> pd.DataFrame | None:
     path = quantify_files.paths(layout.step_dir("quantify"), sample)["summary"]
-    if not path.is_file():
+    return pd.read_csv(path, keep_default_na=False, na_values=[""]) if path.is_file() else None
+
+
+def _untracked(layout: RunLayout, sample: str) -> dict:
+    """Status and reason of a mouse whose hind paws quantify found untracked, else nothing."""
+    summary = _summary(layout, sample)
+    if summary is None or "status" not in summary:
         return {}
-    summary = pd.read_csv(path)
+    untracked = summary[summary["status"] == NO_TRACKING]
+    return ({"status": NO_TRACKING, "reason": "; ".join(untracked["reason"])}
+            if len(untracked) else {})
+
+
+def _counts(layout: RunLayout, sample: str) -> dict:
+    summary = _summary(layout, sample)
+    if summary is None or summary["n_bouts"].isna().all():  # failed, or no_tracking: no counts
+        return {}
     return {"n_bouts": int(summary["n_bouts"].sum()), "n_strokes": int(summary["n_strokes"].sum()),
             "scratching_s": round(float(summary["scratching_s"].sum()), 2)}
 

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import ctypes
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -29,9 +32,10 @@ from pathlib import Path
 from scratchflow import outputs
 from scratchflow.clips.files import CLIP_NAME
 from scratchflow.crop import record as crop_record
+from scratchflow.crop.naming import name_clashes
 from scratchflow.errors import InputError
 from scratchflow.formats import dlc, pose_record
-from scratchflow.metadata import Sample
+from scratchflow.metadata import VIDEO_SUFFIXES, Sample
 from scratchflow.quantify import files as quantify_files
 from scratchflow.run import commands
 from scratchflow.run.commands import CropArgs, PoseArgs, QuantifyArgs, SummariseArgs
@@ -74,6 +78,19 @@ class RunLayout:
         return self.root / "logs" / ".ledger" / task.step / f"{task.sample}.json"
 
 
+# Linux's prctl, looked up once here: the child calls it between fork and exec, where
+# nothing may be imported or allocated (the runner has threads).
+_PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a task's child process: be sent SIGTERM when the runner dies, even by SIGKILL, so
+    that no crop or pose keeps running (and writing) after `run` was stopped."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def cli() -> list[str]:
     """The scratchflow command of this interpreter (works in a venv that is not activated)."""
     return [sys.executable, "-m", "scratchflow"]
@@ -87,7 +104,7 @@ def run_task(task: Task, layout: RunLayout) -> Outcome:
     log = layout.log(task)
     with _log_file(log, task.command) as handle:
         code = subprocess.call([str(c) for c in task.command], stdout=handle,
-                               stderr=subprocess.STDOUT)
+                               stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
     if code != 0:
         return Outcome(task.step, task.sample, False, reason=error_reason(log, code))
     made = task.find_outputs()
@@ -160,6 +177,18 @@ def write_failures(outcomes: list[Outcome], path: Path) -> Path:
     return path
 
 
+def write_samples(crops: list[Outcome], path: Path) -> Path:
+    """The mice this run cropped (or found cropped): the summary is of these alone, however
+    many an earlier run left in a reused folder."""
+    with outputs.atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["sample"])
+        for outcome in crops:
+            for video in (p for p in outcome.outputs if p.suffix == crop_record.VIDEO_SUFFIX):
+                writer.writerow([video.stem])
+    return path
+
+
 @dataclass(frozen=True)
 class RunOptions:
     model: Path
@@ -179,17 +208,16 @@ def find_raw_samples(source: str, cache: Path) -> tuple[list[Sample], list[Outco
     from scratchflow.storage import fetch_input, is_s3, list_pairs
 
     if not is_s3(source) and Path(source).is_file() and source.lower().endswith(".csv"):
-        rows, failed = _read_samplesheet(Path(source)), []
+        rows, failed = _read_samplesheet(Path(source))
     elif is_s3(source) or Path(source).is_dir():
         pairing = list_pairs(source)
         if not pairing.pairs and not pairing.lonely_videos:
             raise InputError(source, "no video + TXT pairs found",
                              "each video needs a metadata TXT of the same stem beside it")
         rows = [Sample(_stem(v), v, t) for v, t in pairing.pairs]
-        failed = [Outcome("crop", _stem(v), False, reason=f"{v}: {why}")
-                  for why, found in (("no metadata TXT with the same stem", pairing.lonely_videos),
-                                     ("several files share this stem", pairing.clashes))
-                  for v in found]
+        failed = [Outcome("crop", _stem(v), False, reason=f"{v}: no metadata TXT with the "
+                          "same stem") for v in pairing.lonely_videos]
+        failed += stem_clash_failures(pairing.clashes)
     else:
         raise InputError(source, "not a folder, s3:// prefix or samplesheet .csv",
                          "pass a folder of video + TXT pairs, or a CSV sample,video,metadata")
@@ -199,19 +227,73 @@ def find_raw_samples(source: str, cache: Path) -> tuple[list[Sample], list[Outco
     return samples, failed
 
 
+def without_name_clashes(raw: list[Sample]) -> tuple[list[Sample], list[Outcome]]:
+    """The samples whose crop outputs cannot overwrite another's, and a failure for each of
+    the others, found before any crop runs (each crop runs alone and cannot see the clash)."""
+    clashes = name_clashes([(str(r.video), Path(r.metadata)) for r in raw])
+    reasons: dict[str, str] = {}
+    for first, second, name in clashes:
+        text = (f"{first} and {second} would both write crop outputs named {name}: their "
+                "metadata TXTs give the same date, time and camera; fix: correct the date, "
+                "time or camera in one of the two TXTs")
+        for video in (first, second):
+            reasons.setdefault(video, text)
+    failed = [Outcome("crop", r.name, False, reason=reasons[str(r.video)])
+              for r in raw if str(r.video) in reasons]
+    return [r for r in raw if str(r.video) not in reasons], failed
+
+
+def stem_clash_failures(clashes: list) -> list[Outcome]:
+    """One failure per stem that several files share, naming them; TXTs alone (notes.txt and
+    notes.TXT) are no sample, so no failure."""
+    by_stem: dict[str, list] = {}
+    for path in clashes:
+        by_stem.setdefault(_stem(path), []).append(path)
+    return [Outcome("crop", stem, False, reason=f"{', '.join(map(str, paths))}: several files "
+                    "share this stem; fix: rename or remove all but one video and one TXT")
+            for stem, paths in by_stem.items()
+            if any(Path(str(p)).suffix.lower() in VIDEO_SUFFIXES for p in paths)]
+
+
 def _stem(path: str | Path) -> str:
     return Path(str(path)).stem
 
 
-def _read_samplesheet(path: Path) -> list[Sample]:
+# A sample name names the sample's logs and ledger entries, so it must stay one plain file
+# name inside OUT/logs: no '/', no leading '.', nothing but letters, digits, '.', '_' and '-'.
+SAFE_SAMPLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _read_samplesheet(path: Path) -> tuple[list[Sample], list[Outcome]]:
+    """The samplesheet's samples, and a failure for each row whose name is unsafe or taken."""
     with open(path, newline="") as handle:
         rows = list(csv.DictReader(handle))
     missing = {"sample", "video", "metadata"} - set(rows[0] if rows else {})
     if missing:
         raise InputError(path, f"samplesheet lacks column(s) {sorted(missing)}",
                          "use the header sample,video,metadata[,experiment]")
-    return [Sample(row["sample"], _relative_to(path, row["video"]),
-                      _relative_to(path, row["metadata"])) for row in rows]
+    samples, failed, lines = [], [], {}
+    for line, row in enumerate(rows, start=2):  # line 1 is the header
+        name = (row["sample"] or "").strip()
+        problem = _sample_name_problem(name, lines)
+        if problem:
+            failed.append(Outcome("crop", name, False, reason=f"{path}: line {line}: {problem}; "
+                                  "fix: rename the sample in the samplesheet"))
+            continue
+        lines[name] = line
+        samples.append(Sample(name, _relative_to(path, row["video"]),
+                              _relative_to(path, row["metadata"])))
+    return samples, failed
+
+
+def _sample_name_problem(name: str, lines: dict[str, int]) -> str | None:
+    """What is wrong with a samplesheet name, given the line of each name taken so far."""
+    if not SAFE_SAMPLE.match(name) or ".." in name:
+        return (f"sample name {name!r} is not a plain file name (allowed: letters, digits, '.', "
+                "'_' and '-', starting with a letter or digit)")
+    if name in lines:
+        return f"sample name {name!r} is also on line {lines[name]}"
+    return None
 
 
 def _relative_to(samplesheet: Path, value: str) -> str | Path:
@@ -258,7 +340,8 @@ def run_pose_step(videos: list[Path], layout: RunLayout, options: RunOptions,
         on_done(outcome)
 
     with _log_file(log, command) as handle:
-        process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT,
+                                   preexec_fn=die_with_parent)
         code = None
         while pending and code is None:
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -292,6 +375,8 @@ def run_experiment(source: str, out: Path, options: RunOptions,
     require_engine(open_project(options.model))  # a wrong --model stops the run before any crop
     layout = RunLayout(Path(out))
     raw, outcomes = find_raw_samples(source, layout.root / "logs" / ".s3-cache")
+    raw, clashed = without_name_clashes(raw)
+    outcomes += clashed
 
     crops = _stage(progress, "crop", [crop_task(r, layout, options) for r in raw], layout,
                    options.workers)
@@ -307,7 +392,8 @@ def run_experiment(source: str, out: Path, options: RunOptions,
         clips = clips_task(layout, options.clips_per_mouse)
         outcomes += _stage(progress, "clips", [clips], layout, 1)
     failures = write_failures(outcomes, layout.root / "logs" / "failures.csv")
-    summary = summarise_task(layout, failures, options.summarise)
+    samples = write_samples(crops, layout.root / "logs" / "samples.csv")
+    summary = summarise_task(layout, failures, options.summarise, samples)
     outcomes += _stage(progress, "summarise", [summary], layout, 1)
     return outcomes
 
@@ -332,7 +418,8 @@ def clips_task(layout: RunLayout, per_mouse: int) -> Task:
     return Task("clips", "experiment", command, inputs, made)
 
 
-def summarise_task(layout: RunLayout, failures: Path, args: SummariseArgs | None = None) -> Task:
+def summarise_task(layout: RunLayout, failures: Path, args: SummariseArgs | None = None,
+                   samples: Path | None = None) -> Task:
     args = args or SummariseArgs()
     out_dir = layout.step_dir("summarise")
     names = [OUTPUT_NAMES[k] for k in ("summary", "statistics", "comparisons", "report")]
@@ -342,7 +429,11 @@ def summarise_task(layout: RunLayout, failures: Path, args: SummariseArgs | None
         return [out_dir / n for n in names if (out_dir / n).is_file()]
 
     present = [f for f in folders if f.is_dir()]
-    command = [*cli(), *commands.summarise(present, out_dir, args, failures)]
-    inputs = sorted(p for folder in present for p in folder.iterdir() if p.is_file())
-    inputs += [failures] + ([args.groups] if args.groups else [])
+    command = [*cli(), *commands.summarise(present, out_dir, args, failures, samples=samples)]
+    # Summarise reads crop records and previews but never the cropped videos: those are left
+    # out of the ledger's checksums (hashing every video again would be slow).
+    inputs = sorted(p for folder in present for p in folder.iterdir() if p.is_file()
+                    and not (folder == layout.step_dir("crop")
+                             and p.suffix == crop_record.VIDEO_SUFFIX))
+    inputs += [failures] + [p for p in (args.groups, samples) if p]
     return Task("summarise", "experiment", command, inputs, made)

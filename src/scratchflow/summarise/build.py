@@ -185,7 +185,8 @@ def report_data(experiment: Experiment, stats: pd.DataFrame, comparisons: pd.Dat
     summary = experiment.summary
     n_ok = int((summary["status"] == "ok").sum())
     bins = f"; time bins of {experiment.bin_s:g} s" if experiment.bin_s else ""
-    subtitle = (f"{mice(len(summary))}: {n_ok} with results, {len(summary) - n_ok} failed. "
+    subtitle = (f"{mice(len(summary))}: {n_ok} with results, {len(summary) - n_ok} failed or "
+                "not tracked. "
                 f"Made {record['created_utc']} (UTC) by scratchflow "
                 f"{record['software']['scratchflow']}{bins}.")
     return ReportData(

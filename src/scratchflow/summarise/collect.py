@@ -81,3 +81,11 @@ def clip_owner(name: str, samples: dict[str, SampleFiles]) -> str | None:
     """The longest sample name that prefixes a clip's name (clip names may add an individual)."""
     owners = [s for s in samples if name.startswith(f"{s}_")]
     return max(owners, key=len) if owners else None
+
+
+def only_samples(run: RunFiles, names: set[str]) -> tuple[RunFiles, list[str]]:
+    """``run`` cut to the samples ``names``, and the names of those left out (an earlier run's
+    mice in a reused folder)."""
+    left_out = sorted(set(run.samples) - names)
+    kept = {sample: files for sample, files in run.samples.items() if sample in names}
+    return RunFiles(kept, run.expected), left_out

@@ -1,8 +1,10 @@
 """One experiment in memory: every mouse's results joined with its metadata and status.
 
 A mouse is *expected* when an expected_samples.csv, a failures file or a crop sidecar names
-it; a mouse with quantify output is ``ok``, an expected mouse without is ``failed`` and keeps
-its row with the reason, so that a missing mouse is visible rather than silently absent.
+it; a mouse with quantify output is ``ok`` (or ``no_tracking`` when quantify found its hind
+paws untracked), an expected mouse without is ``failed`` and keeps its row with the reason,
+so that a missing mouse is visible rather than silently absent. Only ``ok`` mice have numbers
+in the statistics and figures.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scratchflow.clips.files import clip_name
 from scratchflow.crop import record as crop_record
 from scratchflow.crop.naming import parse_stem
 from scratchflow.errors import InputError
 from scratchflow.quantify.files import COLUMNS, SUFFIXES
+from scratchflow.quantify.tables import NO_TRACKING
 from scratchflow.summarise.collect import RunFiles, SampleFiles
 from scratchflow.summarise.tables import (
     read_bouts,
@@ -32,6 +36,7 @@ COUNT_COLUMNS = {"n_bouts", "n_strokes", "bouts_left", "strokes_left", "bouts_ri
                  "strokes_right"}
 NO_OUTPUT = "no quantify output found"
 UNGROUPED = "ungrouped"
+NO_BOUTS = pd.DataFrame(columns=["individual", "bout_id", "start_s"])
 
 
 @dataclass
@@ -127,6 +132,7 @@ def load_experiment(run: RunFiles, failures: dict[str, str] | None = None,
             experiment.inputs.append(files[name].sidecar)
         if "summary" not in files[name].quantify:
             rows.append({**base, "status": "failed", "reason": failures.get(name, NO_OUTPUT)})
+            drop_stale_clips(files[name], NO_BOUTS, experiment)  # no bouts: any clip is old
             continue
         mouse_rows, mouse_bouts, mouse_bins = load_sample(files[name], base, experiment)
         rows, bouts, bins = rows + mouse_rows, bouts + [mouse_bouts], bins + [mouse_bins]
@@ -140,7 +146,16 @@ def finish(experiment: Experiment, rows: list[dict], bouts: list[pd.DataFrame],
            bins: list[pd.DataFrame], groups: Groups | None) -> Experiment:
     """The summary table, then the bouts and bins with each mouse's group."""
     experiment.summary = summary_frame(rows, groups, experiment)
-    group_of = experiment.summary.set_index(["sample", "individual"])["group"]
+    untracked = experiment.summary[experiment.summary["status"] == NO_TRACKING]
+    if len(untracked):
+        names = ", ".join(f"{s} [{i}]" for s, i in zip(untracked["sample"],
+                                                       untracked["individual"], strict=True))
+        experiment.warnings.append(f"{len(untracked)} mouse(s) with status {NO_TRACKING} (hind "
+                                   f"paws not tracked) have no counts and are left out of the "
+                                   f"figures, statistics and comparisons: {names}")
+    # Only mice with results enter the bouts and bins the statistics and figures use.
+    ok = experiment.summary[experiment.summary["status"] == "ok"]
+    group_of = ok.set_index(["sample", "individual"])["group"]
     experiment.bouts = with_groups(bouts, group_of, COLUMNS["bouts"])
     experiment.timebins = with_groups(bins, group_of, COLUMNS["timebins"])
     experiment.bin_s = shared_bin_s(experiment.provenance)
@@ -157,11 +172,28 @@ def load_sample(files: SampleFiles, base: dict, experiment: Experiment):
     paths = files.quantify
     summary, bouts, bins = (read_summary(paths["summary"]), read_bouts(paths["bouts"]),
                             read_timebins(paths["timebins"]))
+    drop_stale_clips(files, bouts, experiment)
     experiment.provenance[files.sample] = read_provenance(paths["provenance"])
     experiment.inputs += [paths[k] for k in ("summary", "bouts", "timebins", "provenance")]
-    rows = [{**base, "status": "ok", "reason": "", **record}
-            for record in summary.to_dict("records")]
+    # quantify's own status (no_tracking) wins; summaries written before it had one are ok
+    rows = [{**base, "status": "ok", **record} for record in summary.to_dict("records")]
+    for row in rows:
+        row["reason"] = row.get("reason") if isinstance(row.get("reason"), str) else ""
     return rows, bouts.assign(sample=files.sample), bins.assign(sample=files.sample)
+
+
+def drop_stale_clips(files: SampleFiles, bouts: pd.DataFrame, experiment: Experiment) -> None:
+    """Keep only the clips of bouts in the mouse's bouts table: a clip left from an earlier
+    detection shows a bout that is no longer counted."""
+    current = {clip_name(files.sample, who, int(bout_id), float(start_s))
+               for individual, bout_id, start_s
+               in bouts[["individual", "bout_id", "start_s"]].itertuples(index=False)
+               for who in (None, individual)}
+    stale = [clip for clip in files.clips if clip.name not in current]
+    if stale:
+        files.clips = [clip for clip in files.clips if clip.name in current]
+        experiment.warnings.append(f"{files.sample}: {len(stale)} clip(s) of bouts no longer "
+                                   f"detected are not linked ({stale[0].name}...)")
 
 
 def summary_frame(rows: list[dict], groups: Groups | None,
@@ -199,7 +231,8 @@ def with_groups(tables: list[pd.DataFrame], group_of: pd.Series,
     table = pd.concat(rows, ignore_index=True) if rows else tables[0]
     keys = pd.MultiIndex.from_frame(table[["sample", "individual"]])
     table.insert(0, "group", group_of.reindex(keys).to_numpy())
-    return table[first + [c for c in table.columns if c not in first]]
+    table = table[keys.isin(group_of.index)]
+    return table[first + [c for c in table.columns if c not in first]].reset_index(drop=True)
 
 
 def shared_bin_s(provenance: dict[str, dict]) -> float | None:

@@ -114,7 +114,7 @@ def mice_section(data: ReportData) -> str:
         ok = r["status"] == "ok"
         sample = breakable(r["sample"] if counts[r["sample"]] == 1
                            else f"{r['sample']} [{r['individual']}]")
-        status = "ok" if ok else Html(f'<span class="failed-text">failed</span>: '
+        status = "ok" if ok else Html(f'<span class="failed-text">{esc(r["status"])}</span>: '
                                       f"{esc(r['reason'])}")
         sides = f"{number(r.get('bouts_left'))} / {number(r.get('bouts_right'))}" if ok else ""
         rows.append([sample, r["group"], r["treatment"], r["mouse"], status,
@@ -128,7 +128,8 @@ def mice_section(data: ReportData) -> str:
               "the two together." if any(h.startswith(f"{BUNDLE_DIR}/") for h in hrefs) else "")
     return (f"<h2>Mice</h2>{table(headers, rows, {5, 6, 7, 8}, classes)}"
             '<p class="muted">Scratching time is the summed duration of the bouts. Failed mice '
-            f"have no numbers and are left out of the figures and statistics.{copies}</p>")
+            "and mice whose hind paws were not tracked (no_tracking) have no numbers and are "
+            f"left out of the figures and statistics.{copies}</p>")
 
 
 def status_boxes(data: ReportData) -> str:
@@ -137,8 +138,8 @@ def status_boxes(data: ReportData) -> str:
     if len(failed):
         items = "".join(f"<li><b>{esc(s)}</b>: {esc(r)}</li>"
                         for s, r in zip(failed["sample"], failed["reason"], strict=True))
-        parts.append(f'<div class="box fail"><b>{mice(len(failed))} failed</b> and have no '
-                     f"results:<ul>{items}</ul></div>")
+        parts.append(f'<div class="box fail"><b>{mice(len(failed))} failed or not tracked'
+                     f"</b> and have no results:<ul>{items}</ul></div>")
     if data.notes:
         items = "".join(f"<li>{esc(n)}</li>" for n in data.notes)
         parts.append(f'<div class="box note"><b>Notes</b><ul>{items}</ul></div>')

@@ -14,12 +14,13 @@ from scratchflow import outputs
 from scratchflow.precision import rounded
 from scratchflow.summarise.build import linked_files, preview_list, report_data
 from scratchflow.summarise.bundle import bundle_files
-from scratchflow.summarise.collect import collect_run
+from scratchflow.summarise.collect import collect_run, only_samples
 from scratchflow.summarise.compare import group_comparisons
 from scratchflow.summarise.experiment import load_experiment, read_failures, read_groups
 from scratchflow.summarise.files import OUTPUT_NAMES
 from scratchflow.summarise.page import render_page
 from scratchflow.summarise.stats import group_statistics
+from scratchflow.summarise.tables import read_sample_list
 
 REPORT_PACKAGES = ("matplotlib",)
 
@@ -32,10 +33,12 @@ class SummariseRequest:
     groups: Path | None = None  # sample,group or mouse,group: overrides the metadata
     link_dir: Path | None = None  # where the report's CSV links point (relative to it)
     control: str | None = None  # the group every other group is compared with
+    samples: Path | None = None  # a CSV with a sample column: only these mice are summarised
 
     def parameters(self) -> dict:
         return {"folders": [str(f) for f in self.folders], "out_dir": str(self.out_dir),
                 "failures": self.failures and str(self.failures),
+                "samples": self.samples and str(self.samples),
                 "groups": self.groups and str(self.groups),
                 "link_dir": self.link_dir and str(self.link_dir), "control": self.control}
 
@@ -50,11 +53,17 @@ class SummariseResult:
 
 def summarise(request: SummariseRequest) -> SummariseResult:
     run = collect_run(list(request.folders))
+    left_out: list[str] = []
+    if request.samples:
+        names = read_sample_list(request.samples, ("sample",), "sample")["sample"]
+        run, left_out = only_samples(run, set(names))
     failures = read_failures(request.failures) if request.failures else None
     groups = read_groups(request.groups) if request.groups else None
     experiment = load_experiment(run, failures, groups)
-    if request.failures:
-        experiment.inputs.append(request.failures)
+    if left_out:
+        experiment.warnings.append(f"{len(left_out)} mouse(s) in the folders are not in "
+                                   f"{request.samples} and were left out: {', '.join(left_out)}")
+    experiment.inputs += [p for p in (request.failures, request.samples) if p]
     stats = group_statistics(experiment.summary, experiment.timebins)
     comparisons = group_comparisons(experiment.summary, experiment.timebins, request.control)
     previews = preview_list(experiment)  # before the provenance: previews are inputs too
