@@ -142,6 +142,7 @@ HELP = {
     "glitch_window_s": "Seconds. The neighbourhood of that median.",
     "max_interp_gap_s": "Seconds. Longer gaps stay missing; shorter ones are interpolated.",
     "body_length_px": "Pixels. Nose to tail base; 0 estimates it from the data.",
+    "min_usable_fraction": "Fraction of frames. Fewer with both hind paws tracked: no_tracking.",
     "bin_s": "Seconds. Width of the time bins.",
 }
 
