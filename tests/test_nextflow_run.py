@@ -211,4 +211,7 @@ def test_trace_report_and_timeline_are_written(pipeline):
         assert "<html" in text.lower() and len(text) > 1000, name
     assert {"task_id", "hash", "process", "tag", "status", "exit", "peak_rss"} <= set(
         pipeline.first_trace[0])
-    assert len(pipeline.first_trace) == 3 + 4 + 4 + 1  # crops (one broken), pose, quantify, summary
+    videos = len(list(DEMO.glob("*.mp4")))
+    mice_count = 2 * videos  # two enclosures per demo video
+    # crops (the demo's and the broken one), pose and quantify per mouse, one summary
+    assert len(pipeline.first_trace) == videos + 1 + 2 * mice_count + 1
