@@ -50,18 +50,19 @@ def test_every_target_at_120_fps(bench, shared_data):
 
 
 def test_60_fps_as_reported(bench, shared_data):
-    # BENCHMARKS.md: bout F1, stroke count and limb meet the targets at 60 fps; time F1 (0.939)
-    # does not. Guard what was reported so that a regression shows.
+    # BENCHMARKS.md: stroke count and limb meet the targets at 60 fps; bout F1 (0.918) and
+    # time F1 (0.921) do not. Guard what was reported, so that a regression shows.
     row = main_mix(bench, shared_data, 60.0)
-    assert row["bout_f1"] >= bench.TARGETS["bout_f1"]
-    assert row["time_f1"] >= 0.93
+    assert row["bout_precision"] >= 0.98
+    assert row["bout_f1"] >= 0.91 and row["time_f1"] >= 0.91
     assert row["median_stroke_error"] <= bench.TARGETS["median_stroke_error"]
     assert row["limb_accuracy"] >= bench.TARGETS["limb_accuracy"]
 
 
-def test_confounders_at_120_fps_make_few_false_bouts(bench, shared_data):
+@pytest.mark.parametrize("fps", [60.0, 120.0])
+def test_confounders_make_few_false_bouts(bench, shared_data, fps):
     conditions = bench.replace(bench.gen.Conditions(), scratch_share=0.0, jitter=(1.0, 2.0))
-    family = bench.Family("confounders", conditions, 120.0, seeds=30)
+    family = bench.Family("confounders", conditions, fps, seeds=30)
     row = bench.run_family(shared_data, "reporting", family, ScratchParams())
     minutes = sum(row[f"{kind}_s"] for kind in bench.gen.CONFOUNDERS) / 60
     false = sum(row[f"{kind}_false"] for kind in bench.gen.CONFOUNDERS)
