@@ -5,17 +5,18 @@ body. Every decision below is scaled to the recording's own tracking noise, so t
 parameters hold for a clean and a jittery pose model. For one individual:
 
 1. Likelihood policy: clean each track (see ScratchParams).
-2. Noise floor: the white tracking jitter of each keypoint, from second differences in
-   the quietest stretches of the recording.
+2. Noise floor: the tracking jitter of each signal, from second differences (white
+   jitter) and from the stroke band's power (any jitter), in the quietest stretches.
 3. Candidates: short-time spectra of each hind paw relative to the body centre; a window
    is a candidate where the peak in the stroke band stands ``min_window_snr`` above what
    the jitter alone would give.
 4. Strokes: within a candidate, the paw's motion along its principal axis, band-passed
    around the dominant frequency; one peak per stroke.
-5. Bouts: strokes split at gaps longer than ``merge_gap_s``. Each bout is weighed by
-   evidence tests (signal-to-noise, regular intervals, one paw only, not a label swap,
-   body still and not shaking); ``confidence`` summarises their margins, and bouts below
-   ``min_confidence`` are dropped.
+5. Bouts: strokes split at pauses longer than ``merge_gap_s``; a bout slower than
+   ``min_stroke_hz`` is dropped. Each bout is weighed by evidence tests (signal-to-noise,
+   regular intervals, periodicity, one paw only, not a label swap, body not shaking, body
+   not moving); ``confidence`` summarises their margins, and bouts below
+   ``min_confidence`` are dropped. docs/design.md says what each test is for.
 """
 
 from __future__ import annotations
