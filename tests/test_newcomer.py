@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,11 @@ def system_deps(tmp_path: Path, present: list[str]) -> list[str]:
     the apt-get command lines it ran."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
-    for tool in ("python3", "grep"):
+    # This interpreter, not whatever `python3` is on PATH: a pyenv shim would not run with
+    # PATH cut down to bin_dir.
+    for tool, target in (("python3", sys.executable), ("grep", shutil.which("grep"))):
         (bin_dir / tool).unlink(missing_ok=True)
-        (bin_dir / tool).symlink_to(shutil.which(tool))
+        (bin_dir / tool).symlink_to(target)
     for tool in ["apt-get", *present]:
         (bin_dir / tool).write_text(FAKE_APT if tool == "apt-get" else "#!/bin/sh\n")
         (bin_dir / tool).chmod(0o755)
