@@ -75,7 +75,9 @@ def experiment(tmp_path_factory) -> Path:
         for path in (source, source.with_suffix(".txt")):
             (folder / path.name).symlink_to(path)
     (folder / f"{BROKEN}.mp4").write_bytes(os.urandom(200_000))
-    shutil.copy(sorted(DEMO.glob("*.txt"))[0], folder / f"{BROKEN}.txt")
+    # A valid TXT of its own camera, so that its mice's names clash with no other video's.
+    metadata = sorted(DEMO.glob("*.txt"))[0].read_text()
+    (folder / f"{BROKEN}.txt").write_text(metadata.replace("camera: cam1", "camera: cam9"))
     return folder
 
 
