@@ -80,7 +80,10 @@ class _Signals:
     # taken relative to the body: a pose model whose tail base follows the scratching paw
     # would cancel it.
     series: dict[str, np.ndarray]
-    noise_var: dict[str, float]  # white jitter variance per coordinate of each series
+    in_band: dict[str, np.ndarray]  # each series through the stroke band's filter
+    # The jitter's variance per coordinate of each series: white jitter from second
+    # differences or, where larger, what explains the stroke band's quiet power.
+    noise_var: dict[str, float]
     valid: np.ndarray  # frames where every series was tracked
     speed_bl_s: np.ndarray  # body centre speed, slow motion only
     heading: np.ndarray  # tail base to nose, (T, 2)
@@ -251,12 +254,12 @@ def _jitter_variance(xy: np.ndarray, fps: float) -> float:
     return _quiet_level(np.sum(second**2, axis=1), fps) / (6 * _MEDIAN_CHI2_2)
 
 
-def _band_variance(xy: np.ndarray, valid: np.ndarray, fps: float,
+def _band_variance(in_band: np.ndarray, valid: np.ndarray, fps: float,
                    band: tuple[float, float]) -> float:
     """The white jitter variance that would explain the stroke-band power seen while
     nothing happens. Jitter that is not white (a low-frame-rate tracker, smoothing, a
     keypoint that wobbles) hides from second differences but not from this."""
-    power = np.sum(_zero_phase(_sos(fps, band, BAND_ORDER), xy, axis=0) ** 2, axis=1)
+    power = np.sum(in_band**2, axis=1)
     return _quiet_level(np.where(valid, power, np.nan), fps) / (
         _noise_gain(fps, band, BAND_ORDER) * _MEDIAN_CHI2_2)
 
@@ -311,14 +314,17 @@ def _signals(tracks: dict, fps: float, params: ScratchParams, body_length: float
     filled = {k: _interpolate(v, max_gap=None) for k, v in raw.items()}
     series = {k: np.zeros_like(raw[k]) if v is None else v for k, v in filled.items()}
     band = _band(fps, params)
+    band_sos = _sos(fps, band, BAND_ORDER)
+    in_band = {k: _zero_phase(band_sos, xy, axis=0) for k, xy in series.items()}
     if valid.any():
-        for name, xy in series.items():
+        for name, xy in in_band.items():
             noise_var[name] = max(noise_var[name], _band_variance(xy, valid, fps, band))
     return _Signals(
         fps=fps,
         body_length=body_length,
         band=band,
         series=series,
+        in_band=in_band,
         noise_var={k: float(v) for k, v in noise_var.items()},
         valid=valid,
         speed_bl_s=_body_speed(centre, fps) / body_length,
@@ -339,7 +345,7 @@ def _body_speed(centre: np.ndarray, fps: float) -> np.ndarray:
 def _candidate_segments(sig: _Signals, side: str, params: ScratchParams) -> list[slice]:
     """Spans where the paw's short-time spectrum has a peak in the band above the jitter."""
     sos = _sos(sig.fps, sig.band, BAND_ORDER)
-    relative = np.where(sig.valid[:, None], _zero_phase(sos, sig.series[side], axis=0), 0.0)
+    relative = np.where(sig.valid[:, None], sig.in_band[side], 0.0)
     active = np.zeros(len(relative), dtype=bool)
     for window_s in SPECTRUM_WINDOWS_S:
         size = max(8, int(round(window_s * sig.fps)))
