@@ -119,7 +119,7 @@ def contact_sheet(video: Path, pose: PoseData, bout, out: Path, columns: int = 6
     return out
 
 
-def review_clip(video: Path, bout, fps: float, out: Path) -> Path:
+def review_clip(video: Path, bout, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     start = max(0.0, bout.start_s - 1.0)
     subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-ss", f"{start:.3f}", "-i", str(video),
@@ -151,7 +151,7 @@ def main() -> None:
             start_frame=int(start_s * vame.fps), end_frame=int(end_s * vame.fps)))
     for bout in to_review:
         stem = args.out / "vame_calls" / f"call{bout.bout_id:02d}_at_{bout.start_frame}"
-        review_clip(args.shared / VAME_VIDEO, bout, vame.fps, stem.with_suffix(".mp4"))
+        review_clip(args.shared / VAME_VIDEO, bout, stem.with_suffix(".mp4"))
         print("review:", contact_sheet(args.shared / VAME_VIDEO, vame, bout,
                                        stem.with_suffix(".png")))
 

@@ -17,7 +17,7 @@ gets white tracking jitter. One seed fixes every draw; the same seed gives the s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -71,7 +71,6 @@ class Case:
     episodes: pd.DataFrame  # kind, start_s, end_s of every confounder
     jitter_bl: float
     body_length: float
-    meta: dict = field(default_factory=dict)
 
 
 # --- backgrounds ---------------------------------------------------------------------------

@@ -8,8 +8,8 @@ scratch trains and confounders spliced in. The two splits share no background an
 - reporting: B-SOiD clip 1 (60 fps) and the two DeepOF arena tracks (25 fps), seeds
   1000 and up. BENCHMARKS.md reports this split alone, with default parameters.
 
-    python benchmarks/semisynthetic.py [--shared ../shared/data] [--out benchmarks/out]
-    python benchmarks/semisynthetic.py --tune --trials 60     # prints the best thresholds
+    python benchmarks/semisynthetic.py --seeds 3 [--shared ../shared/data] [--out benchmarks/out]
+    python benchmarks/semisynthetic.py --tune --trials 100 --seeds 4   # the best thresholds
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "out")
     parser.add_argument("--seeds", type=int, default=3, help="seeds per background and family")
     parser.add_argument("--tune", action="store_true", help="search thresholds on the tuning split")
-    parser.add_argument("--trials", type=int, default=60)
+    parser.add_argument("--trials", type=int, default=100)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.tune:
