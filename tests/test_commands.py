@@ -102,10 +102,9 @@ def test_steps_publish_where_the_runner_writes():
     """Nextflow's --outdir has the one-machine run folder's layout."""
     text = (CONF / "modules.config").read_text()
     published = dict(re.findall(r"withName: '(\w+)' \{.*?outdir\}/(\w+)\"", text, re.S))
-    assert published == {"CROP_VIDEOS": commands.STEP_FOLDERS["crop"],
-                         "POSE_DLC": commands.STEP_FOLDERS["pose"],
-                         "QUANTIFY": commands.STEP_FOLDERS["quantify"],
-                         "SUMMARISE": commands.STEP_FOLDERS["summarise"]}
+    assert published == {"CROP_VIDEOS": "crop", "POSE_DLC": "pose", "QUANTIFY": "quantify",
+                         "SUMMARISE": "summarise"}
+    assert set(published.values()) <= set(commands.STEPS)
 
 
 def test_only_options_off_their_defaults_are_written():

@@ -33,7 +33,7 @@ DEMO = REPO / "examples" / "demo_experiment"
 LAUNCHER = REPO / "scripts" / "nextflow" / "nextflow"
 RUNTIME = REPO / "build" / "nextflow" / "lib" / ".complete"
 BROKEN = "rig9_broken"  # the raw video that cannot be decoded
-STEP_FOLDERS = {"crop", "pose", "quantify", "summary", "pipeline_info"}  # docs/nextflow.md
+STEP_FOLDERS = {"crop", "pose", "quantify", "summarise", "pipeline_info"}  # docs/nextflow.md
 TABLES = ("bouts", "strokes", "summary", "timebins")
 TIMEOUT_S = 1800
 
@@ -157,7 +157,7 @@ def test_one_folder_per_step_and_pipeline_info(pipeline):
         for suffix in (".h5", ".pose.json"):
             assert (pipeline.outdir / "pose" / f"{mouse}{suffix}").is_file()
     assert mice(pipeline.outdir) == cropped
-    summary = {p.name for p in (pipeline.outdir / "summary").iterdir()}
+    summary = {p.name for p in (pipeline.outdir / "summarise").iterdir()}
     assert summary == {"experiment_summary.csv", "experiment_timebins.csv",
                        "group_statistics.csv", "group_comparisons.csv", "report.html",
                        "summary_provenance.json"}
@@ -173,15 +173,15 @@ def test_per_mouse_csvs_equal_those_of_scratchflow_run(pipeline, one_machine):
 
 
 def test_summary_has_every_mouse_and_the_broken_video(pipeline, one_machine):
-    rows = summary_rows(pipeline.outdir / "summary" / "experiment_summary.csv")
+    rows = summary_rows(pipeline.outdir / "summarise" / "experiment_summary.csv")
     assert {s for s, row in rows.items() if row["status"] == "ok"} == set(mice(pipeline.outdir))
     assert rows[BROKEN]["status"] == "failed" and "crop" in rows[BROKEN]["reason"]
-    expected = summary_rows(one_machine / "summary" / "experiment_summary.csv")
+    expected = summary_rows(one_machine / "summarise" / "experiment_summary.csv")
     assert {s: r["status"] for s, r in rows.items()} == {s: r["status"]
                                                          for s, r in expected.items()}
-    statistics = (pipeline.outdir / "summary" / "group_statistics.csv").read_text()
+    statistics = (pipeline.outdir / "summarise" / "group_statistics.csv").read_text()
     assert statistics.startswith("group,") and "vehicle" in statistics
-    comparisons = (pipeline.outdir / "summary" / "group_comparisons.csv").read_text()
+    comparisons = (pipeline.outdir / "summarise" / "group_comparisons.csv").read_text()
     assert "pruritogen" in comparisons and "vehicle" in comparisons  # the test profile's control
 
 

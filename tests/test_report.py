@@ -83,7 +83,7 @@ def run(tmp_path_factory):
     clips = root / "clips"  # named as `scratchflow clips` names a bout's clip
     clips.mkdir()
     (clips / m01_clip(root, samples)).write_bytes(b"")
-    out = root / "summary"
+    out = root / "summarise"
     result = summarise(SummariseRequest((root,), out, failures=root / "failures.csv"))
     return samples, result, out / "report.html"
 
@@ -120,7 +120,7 @@ def test_report_lists_every_mouse_with_links(run):
 def test_links_survive_moving_the_report_folder(run, tmp_path):
     """The linked CSVs and clips are copies beside report.html, so the folder travels."""
     _, _, report = run
-    moved = tmp_path / "sent" / "summary"
+    moved = tmp_path / "sent" / "summarise"
     shutil.copytree(report.parent, moved)
     page = (moved / "report.html").read_text()
     assert "link to copies in report_files/ beside this page" in page

@@ -89,7 +89,7 @@ def test_run_whole_experiment_bad_samples_fail_alone_and_rerun_resumes(demo_mode
     for mouse in mice:
         assert (tmp_path / "pose" / f"{mouse}.h5").is_file()
         assert (tmp_path / "quantify" / f"{mouse}_scratch_summary.csv").is_file()
-    summary = pd.read_csv(tmp_path / "summary" / "experiment_summary.csv")
+    summary = pd.read_csv(tmp_path / "summarise" / "experiment_summary.csv")
     assert set(mice) <= set(summary["sample"])
     assert set(summary.loc[summary["status"] == "failed", "sample"]) == {"orphan", "broken"}
     assert "report.html" in result.output

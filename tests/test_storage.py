@@ -197,9 +197,10 @@ def test_an_object_with_other_content_is_replaced_only_with_overwrite(s3, tmp_pa
     (lambda f: [(f / "my video.mp4").write_bytes(b"v"),
                 (f / "my video.txt").write_text(METADATA.format(camera="c"))],
      "my video.mp4: the sample name 'my video'"),
-    (lambda f: [(f / "clip.m4v").write_bytes(b"v"),
+    # Crop pairs any case; the pipeline's glob only lower or upper case.
+    (lambda f: [(f / "clip.Mp4").write_bytes(b"v"),
                 (f / "clip.txt").write_text(METADATA.format(camera="c"))],
-     "clip.m4v: the pipeline reads .mp4"),
+     "clip.Mp4: the pipeline reads .mp4, .avi, .mov, .mkv, .m4v videos (lower or upper case)"),
 ])
 def test_a_bad_folder_stops_the_upload_before_anything_is_sent(s3, tmp_path, change, named):
     folder = make_experiment(tmp_path)

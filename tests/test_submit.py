@@ -16,7 +16,13 @@ from scratchflow import storage
 from scratchflow.cli import main
 from scratchflow.errors import InputError
 from scratchflow.submit import PARAMETERS, Submission, nextflow_command
-from scratchflow.upload import MANIFEST_COLUMNS, METADATA_PATTERN, NAME_PATTERN, VIDEO_PATTERN
+from scratchflow.upload import (
+    MANIFEST_COLUMNS,
+    METADATA_PATTERN,
+    NAME_PATTERN,
+    VIDEO_EXTENSIONS,
+    VIDEO_PATTERN,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 OPTIONS = ["s3://lab/exp-42/samplesheet.csv", "--model", "s3://lab/models/dlc",
@@ -117,6 +123,12 @@ def test_the_uploaded_samplesheet_follows_the_pipeline_schema():
     assert columns["sample"]["pattern"] == columns["experiment"]["pattern"] == NAME_PATTERN
     assert columns["video"]["pattern"] == VIDEO_PATTERN
     assert columns["metadata"]["pattern"] == METADATA_PATTERN
+
+
+def test_the_pipeline_globs_every_video_suffix_upload_accepts():
+    initialisation = REPO / "subworkflows" / "local" / "pipeline_initialisation" / "main.nf"
+    glob = re.search(r'"\$\{prefix\}/\*\.\{([^}]*)\}"', initialisation.read_text()).group(1)
+    assert sorted(glob.split(",")) == sorted(VIDEO_EXTENSIONS)
 
 
 def test_s3_without_boto3_names_the_extra(monkeypatch, tmp_path):

@@ -100,7 +100,7 @@ def run(tmp_path):
 
 
 def summarise_run(root, out=None, **options):
-    result = summarise(SummariseRequest((root,), out or root / "summary", **options))
+    result = summarise(SummariseRequest((root,), out or root / "summarise", **options))
     return result, pd.read_csv(result.paths["summary"], keep_default_na=False,
                                na_values=[""]).set_index("sample")
 
@@ -343,7 +343,7 @@ def treated_run(tmp_path):
 
 
 def comparisons_of(root, **options) -> pd.DataFrame:
-    result = summarise(SummariseRequest((root,), root / "summary", **options))
+    result = summarise(SummariseRequest((root,), root / "summarise", **options))
     return pd.read_csv(result.paths["comparisons"], keep_default_na=False, na_values=[""])
 
 
@@ -442,7 +442,7 @@ def test_unknown_control_names_the_groups(treated_run):
 def test_no_control_writes_the_header_and_says_how(treated_run):
     table = comparisons_of(treated_run)
     assert table.empty and "cliffs_delta" in table.columns
-    page = (treated_run / "summary" / "report.html").read_text()
+    page = (treated_run / "summarise" / "report.html").read_text()
     assert "No control group named" in page and "--control GROUP" in page
 
 
@@ -479,7 +479,7 @@ def test_summary_csvs_keep_their_measurement_precision(treated_run):
     from scratchflow.precision import DECIMALS, SIGNIFICANT
     from tests.test_quantify_cli import most_decimals
 
-    result = summarise(SummariseRequest((treated_run,), treated_run / "summary",
+    result = summarise(SummariseRequest((treated_run,), treated_run / "summarise",
                                         control="vehicle"))
     for key in ("summary", "timebins", "statistics", "comparisons"):
         for column, digits in most_decimals(result.paths[key]).items():
@@ -523,7 +523,7 @@ def test_untracked_mouse_is_marked_and_not_counted_as_zero(run):
     vehicle = stats[(stats["group"] == "vehicle") & (stats["measure"] == "n_bouts")]
     assert set(vehicle["n"]) == {2}  # in total and in every bin
     assert vehicle.loc[vehicle["period"] == "total", "mean"].item() == 3.0  # (2 + 4) / 2
-    page = (run / "summary" / "report.html").read_text()
+    page = (run / "summarise" / "report.html").read_text()
     assert "status no_tracking" in page and "left out of the figures, statistics" in page
 
 
@@ -562,7 +562,7 @@ def test_clips_of_bouts_no_longer_detected_are_not_linked(run):
     for name in (current, stale, f"{MISSING}_bout001_t0005.0s.mp4"):
         (clips / name).write_bytes(b"clip")
     result, _ = summarise_run(run)
-    links = " ".join(re.findall(r'href="([^"]+)"', (run / "summary" / "report.html").read_text()))
+    links = " ".join(re.findall(r'href="([^"]+)"', (run / "summarise" / "report.html").read_text()))
     assert current in links and stale not in links and f"{MISSING}_bout001" not in links
     assert f"mA: 1 clip(s) of bouts no longer detected are not linked ({stale}...)" \
         in result.warnings

@@ -51,6 +51,6 @@ for run in "$out"/run/work/*/*/.command.run; do
         *) [ "$where" = image ] || status=1 ;;
     esac
 done
-test -s "$out/run/results/summary/experiment_summary.csv" || status=1
+test -s "$out/run/results/summarise/experiment_summary.csv" || status=1
 [ "$status" = 0 ] && echo "container check: passed" || echo "container check: FAILED"
 exit "$status"

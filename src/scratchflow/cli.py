@@ -9,9 +9,14 @@ from pathlib import Path
 import click
 
 from scratchflow import __version__
+from scratchflow.crop import record as crop_record
 from scratchflow.crop.boxes import ANCHORS, DIRECTIONS
 from scratchflow.errors import InputError
+from scratchflow.formats import pose_record
+from scratchflow.quantify import files as quantify_files
 from scratchflow.run.commands import CropArgs, PoseArgs
+from scratchflow.summarise.files import BUNDLE_DIR, OUTPUT_NAMES
+from scratchflow.upload import MANIFEST_NAME
 
 ALIASES = {"summarize": "summarise"}
 
@@ -105,11 +110,20 @@ def main():
     """Per-mouse scratching counts from videos of mice."""
 
 
-@main.command()
+QUANTIFY_TABLES = ",".join(quantify_files.TABLES)
+
+
+@main.command(help=f"""Detect scratch strokes and bouts in POSE_FILES (DeepLabCut .h5/.csv,
+    SLEAP .analysis.h5).
+
+    Writes <stem>_scratch_{{{QUANTIFY_TABLES}}}.csv and a provenance JSON per file. A file that
+    fails is reported and the others still run. POSE_FILES may be s3:// URIs (with the [s3]
+    extra); each is fetched with its <stem>{pose_record.SUFFIX} record.
+    """)
 @click.argument("pose_files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the CSVs and provenance JSON.")
-@click.option("--fps", type=float, show_default="the fps in <pose stem>.pose.json",
+@click.option("--fps", type=float, show_default=f"the fps in <pose stem>{pose_record.SUFFIX}",
               help="Frame rate.")
 @click.option("--params", "params_path", type=click.Path(dir_okay=False),
               help="YAML of detector parameters (see docs/parameters.md).")
@@ -118,12 +132,6 @@ def main():
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
               show_default="OUT/.s3-cache", help="Folder for local copies of s3:// pose files.")
 def quantify(pose_files, out_dir, fps, params_path, bodyparts, individual, cache_dir):
-    """Detect scratch strokes and bouts in POSE_FILES (DeepLabCut .h5/.csv, SLEAP .analysis.h5).
-
-    Writes <stem>_scratch_{bouts,strokes,summary,timebins}.csv and a provenance JSON per
-    file. A file that fails is reported and the others still run. POSE_FILES may be
-    s3:// URIs (with the [s3] extra); each is fetched with its <stem>.pose.json record.
-    """
     from scratchflow.quantify.files import ALL
     from scratchflow.quantify.step import QuantifyRequest, fetch_pose, quantify_file
     from scratchflow.storage import is_s3
@@ -168,7 +176,8 @@ def _refuse_shared_stems(pose_files: tuple[str, ...]) -> None:
 
 @main.command()
 @click.option("--pred", "preds", multiple=True, required=True, type=click.Path(dir_okay=False),
-              help="Predicted <stem>_scratch_bouts.csv. Repeat, paired with --truth in order.")
+              help=f"Predicted <stem>{quantify_files.SUFFIXES['bouts']}. Repeat, paired with "
+              "--truth in order.")
 @click.option("--truth", "truths", multiple=True, required=True, type=click.Path(dir_okay=False),
               help="Annotation CSV: start_s,end_s[,limb][,n_strokes].")
 @click.option("--min-iou", default=0.2, show_default=True, help="IoU for a bout to match.")
@@ -206,7 +215,7 @@ def tune(manifest, out_path, trials, seed, space_path, bodyparts):
     MANIFEST is a CSV with columns pose,annotations[,fps], paths relative to it.
     """
     from scratchflow import outputs
-    from scratchflow.quantify.tune import read_manifest, read_space
+    from scratchflow.quantify.tune import read_manifest, read_space, trials_path
     from scratchflow.quantify.tune import tune as run_tune
 
     cases = read_manifest(manifest, _parse_bodyparts(bodyparts))
@@ -216,7 +225,7 @@ def tune(manifest, out_path, trials, seed, space_path, bodyparts):
     out = Path(out_path)
     with outputs.atomic_path(out) as tmp:
         tmp.write_text(best.to_yaml())
-    outputs.write_csv(table, out.with_suffix(".trials.csv"))
+    outputs.write_csv(table, trials_path(out))
     top = table.sort_values(["bout_f1", "time_f1"], ascending=False).iloc[0]
     click.echo(f"best bout F1 {top.bout_f1:.3f}, time F1 {top.time_f1:.3f}: wrote {out}")
 
@@ -229,7 +238,14 @@ def _box_size(value: str) -> tuple[int, int]:
         raise click.BadParameter(f"{value!r} is not N or WxH", param_hint="--box-size") from err
 
 
-@main.command()
+@main.command(help=f"""Crop a video (or every video + TXT pair in a folder) into one video per
+    mouse.
+
+    Boxes are placed from the QR codes beside the enclosures (docs/crop.md); outputs are
+    {{date}}_{{time}}_{{camera}}_{{position}}[_{{mouse}}]{crop_record.VIDEO_SUFFIX} with a
+    {crop_record.RECORD_SUFFIX} crop record and {crop_record.PREVIEW_SUFFIX}.
+    A video that fails is reported and the others still run.
+    """)
 @click.argument("source", metavar="VIDEO_OR_FOLDER", type=click.Path(exists=True))
 @click.option("--metadata", type=click.Path(dir_okay=False), show_default="<video stem>.txt",
               help="Metadata TXT of a single video.")
@@ -247,12 +263,6 @@ def _box_size(value: str) -> tuple[int, int]:
 @click.option("--overwrite", is_flag=True, help="Replace outputs that already exist.")
 def crop(source, metadata, out_dir, box_size, anchor, offset_x, offset_y, direction, boxes,
          codes, sample_seconds, sample_frames, codec, crf, preset, pix_fmt, overwrite):
-    """Crop a video (or every video + TXT pair in a folder) into one video per mouse.
-
-    Boxes are placed from the QR codes beside the enclosures (docs/crop.md); outputs are
-    {date}_{time}_{camera}_{position}[_{mouse}].mp4 with a .json crop record and .preview.png.
-    A video that fails is reported and the others still run.
-    """
     try:
         from scratchflow.crop.boxes import CropGeometry, parse_boxes
         from scratchflow.crop.encode import EncoderSettings
@@ -288,7 +298,8 @@ def crop(source, metadata, out_dir, box_size, anchor, offset_x, offset_y, direct
               help="DeepLabCut project folder (the one with config.yaml), anywhere: "
               "DeepLabCut 3 (PyTorch), or 2.x (TensorFlow) with scratchflow[tf].")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Folder for <video stem>.h5 (+ .csv) and the pose record .pose.json.")
+              help="Folder for <video stem>.h5 (+ .csv) and the pose record "
+              f"{pose_record.SUFFIX}.")
 @_pose_options
 @click.option("--csv", "save_csv", is_flag=True, help="Also write <stem>.csv.")
 @_bodypart_option
@@ -332,7 +343,7 @@ def _int_option(value: str, name: str) -> int:
 @click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False),
               help="DeepLabCut project folder (PyTorch, or TensorFlow with scratchflow[tf]).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Run folder: crop/, pose/, quantify/, clips/, summary/, logs/.")
+              help="Run folder: crop/, pose/, quantify/, clips/, summarise/, logs/.")
 @_crop_options
 @_pose_options
 @click.option("--params", "params_path", type=click.Path(exists=True, dir_okay=False),
@@ -381,7 +392,12 @@ def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, di
     sys.exit(1 if failed else 0)
 
 
-@main.command()
+@main.command(help=f"""Send the video + TXT pairs in EXPERIMENT_DIR to S3, with a
+    {MANIFEST_NAME} for --input.
+
+    Checks every pair and metadata TXT before sending anything; verifies each object after
+    sending; skips objects already there with the same sha256, so a rerun resumes.
+    """)
 @click.argument("experiment_dir", type=click.Path(exists=True, file_okay=False))
 @click.argument("destination", metavar="s3://BUCKET/PREFIX/")
 @click.option("--experiment", show_default="the folder's name",
@@ -395,11 +411,6 @@ def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, di
               help="Parts sent at once.")
 def upload(experiment_dir, destination, experiment, overwrite, multipart_threshold, part_size,
            concurrency):
-    """Send the video + TXT pairs in EXPERIMENT_DIR to S3, with a samplesheet.csv for --input.
-
-    Checks every pair and metadata TXT before sending anything; verifies each object after
-    sending; skips objects already there with the same sha256, so a rerun resumes.
-    """
     from scratchflow.storage import MiB, TransferSettings
     from scratchflow.upload import UploadOptions, upload_experiment
 
@@ -415,7 +426,14 @@ def _progress_bar(label: str, length: int):
     return click.progressbar(length=length, label=label, file=sys.stderr)
 
 
-@main.command()
+@main.command(help=f"""Run the pipeline on AWS Batch (nextflow run -profile awsbatch ...), all
+    data on S3.
+
+    INPUT is the s3:// {MANIFEST_NAME} `scratchflow upload` wrote, or an s3:// prefix of
+    video + TXT pairs.
+
+    Runs nextflow if it is on PATH; otherwise prints the exact command to run elsewhere.
+    """)
 @click.argument("input", metavar="INPUT")
 @click.option("--model", required=True, help="s3:// DeepLabCut project folder.")
 @click.option("--out", "outdir", required=True, help="s3:// prefix for the results.")
@@ -437,42 +455,36 @@ def _progress_bar(label: str, length: int):
 @click.option("--resume", is_flag=True, help="Reuse the results of an earlier run (-resume).")
 @click.option("--print-only", is_flag=True, help="Print the command; do not run it.")
 def submit(print_only, **fields):
-    """Run the pipeline on AWS Batch (nextflow run -profile awsbatch ...), all data on S3.
-
-    INPUT is the s3:// samplesheet.csv `scratchflow upload` wrote, or an s3:// prefix of
-    video + TXT pairs.
-
-    Runs nextflow if it is on PATH; otherwise prints the exact command to run elsewhere.
-    """
     from scratchflow.submit import Submission, nextflow_command, run_or_print
 
     command = nextflow_command(Submission(**fields))  # option names are Submission's fields
     sys.exit(run_or_print(command, click.echo, partial(click.echo, err=True), print_only))
 
 
-@main.command()
+@main.command(help=f"""Join every mouse's results in FOLDERS (searched recursively) into an
+    experiment summary, per-group statistics and a self-contained {OUTPUT_NAMES['report']}
+    (docs/report.md). Also: summarize.
+
+    With no FOLDERS (every sample failed before it was cropped), --failures alone gives a
+    summary of failed mice.""")
 @click.argument("folders", nargs=-1,
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for experiment_summary.csv, group_statistics.csv and report.html.")
+              help=f"Folder for {OUTPUT_NAMES['summary']}, {OUTPUT_NAMES['statistics']} and "
+              f"{OUTPUT_NAMES['report']}.")
 @click.option("--failures", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV sample,step,reason of mice that failed an earlier step.")
 @click.option("--groups", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV sample,group or mouse,group; overrides the metadata's groups.")
 @click.option("--link-dir", type=click.Path(path_type=Path),
-              show_default="copies in report_files/ beside report.html",
+              show_default=f"copies in {BUNDLE_DIR}/ beside {OUTPUT_NAMES['report']}",
               help="Folder (relative to --out) the report links the per-mouse CSVs in.")
 @click.option("--control", metavar="GROUP",
-              help="Compare every other group with this one (group_comparisons.csv).")
+              help=f"Compare every other group with this one ({OUTPUT_NAMES['comparisons']}).")
 @click.option("--samples", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               show_default="every mouse found", help="CSV with a sample column: summarise only "
               "these mice (the runner passes the mice of this run).")
 def summarise(folders, out_dir, failures, groups, link_dir, control, samples):
-    """Join every mouse's results in FOLDERS (searched recursively) into an experiment summary,
-    per-group statistics and a self-contained report.html (docs/report.md). Also: summarize.
-
-    With no FOLDERS (every sample failed before it was cropped), --failures alone gives a
-    summary of failed mice."""
     from scratchflow.summarise.step import SummariseRequest
     from scratchflow.summarise.step import summarise as run_summarise
 
@@ -485,7 +497,12 @@ def summarise(folders, out_dir, failures, groups, link_dir, control, samples):
                f"{result.paths['summary']} and {result.paths['report']}")
 
 
-@main.command()
+@main.command(help=f"""Cut a review clip per bout, with the hind paws and stroke count drawn on.
+
+    SOURCES are files or folders (searched recursively) holding each mouse's
+    <sample>{quantify_files.SUFFIXES['bouts']}, its video <sample>{crop_record.VIDEO_SUFFIX}
+    and pose <sample>.h5 (docs/report.md).
+    """)
 @click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the clips.")
@@ -496,11 +513,6 @@ def summarise(folders, out_dir, failures, groups, link_dir, control, samples):
               type=click.FloatRange(min=0), help="Seconds of video before and after each bout.")
 @click.option("--overwrite", is_flag=True, help="Replace clips that already exist.")
 def clips(sources, out_dir, per_mouse, seed, margin_s, overwrite):
-    """Cut a review clip per bout, with the hind paws and stroke count drawn on.
-
-    SOURCES are files or folders (searched recursively) holding each mouse's
-    <sample>_scratch_bouts.csv, its video <sample>.mp4 and pose <sample>.h5 (docs/report.md).
-    """
     from scratchflow.clips.step import ClipOptions, clip_batch
 
     options = ClipOptions(writable_folder(out_dir), margin_s, per_mouse, seed, overwrite)

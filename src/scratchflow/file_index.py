@@ -17,8 +17,7 @@ from scratchflow.summarise.files import BUNDLE_DIR
 class FileIndex:
     """Files given, and every file below folders given, by name. Hidden files and folders are
     skipped: they are temporary ``.part`` files of atomic writes or state such as ``.nextflow``.
-    So are ``report_files/`` folders: the copies a report links (summarise's bundle), not
-    results."""
+    So are ``BUNDLE_DIR`` folders: the copies a report links (summarise's bundle), not results."""
 
     def __init__(self, sources: list[Path]):
         self.by_name: dict[str, list[Path]] = {}

@@ -17,11 +17,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from scratchflow import __version__
 from scratchflow.errors import InputError
+
+if TYPE_CHECKING:  # only for annotations: --help and the contract modules need not load it
+    import pandas as pd
 
 CORE_PACKAGES = ("numpy", "scipy", "pandas", "tables", "click", "PyYAML")
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from scratchflow import storage
 from scratchflow.crop.naming import name_clashes
 from scratchflow.errors import InputError
-from scratchflow.metadata import Sample, parse_metadata
+from scratchflow.metadata import VIDEO_SUFFIXES, Sample, parse_metadata
 from scratchflow.progress import Report
 from scratchflow.storage import FileDigest, TransferSettings
 
@@ -30,7 +30,10 @@ MANIFEST_COLUMNS = ("sample", "video", "metadata", "experiment")
 # The rules of assets/schema_input.json (tests/test_storage.py checks they are the same), so
 # that a samplesheet written here always passes the pipeline's check.
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-VIDEO_PATTERN = r"^\S+\.(mp4|MP4|avi|AVI|mov|MOV|mkv|MKV)$"
+# The pipeline's glob (videoGlob in subworkflows/local/pipeline_initialisation) matches each
+# video suffix in lower or upper case, as this pattern and the samplesheet schema do.
+VIDEO_EXTENSIONS = [case(s[1:]) for s in VIDEO_SUFFIXES for case in (str.lower, str.upper)]
+VIDEO_PATTERN = rf"^\S+\.({'|'.join(VIDEO_EXTENSIONS)})$"
 METADATA_PATTERN = r"^\S+\.txt$"
 
 # progress(label, total_bytes) -> a context manager whose update(n) adds n bytes sent
@@ -134,7 +137,8 @@ def name_problems(video: Path, text: Path) -> list[str]:
         problems.append(f"{video.name}: the sample name {video.stem!r} may use only letters, "
                         "digits, '.', '_' and '-': rename the video and its TXT")
     if not re.match(VIDEO_PATTERN, video.name):
-        problems.append(f"{video.name}: the pipeline reads .mp4, .avi, .mov and .mkv videos")
+        problems.append(f"{video.name}: the pipeline reads {', '.join(VIDEO_SUFFIXES)} videos "
+                        "(lower or upper case)")
     if not re.match(METADATA_PATTERN, text.name):
         problems.append(f"{text.name}: the pipeline reads metadata ending in lower-case .txt")
     return problems

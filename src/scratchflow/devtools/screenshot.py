@@ -2,7 +2,7 @@
 
 Used by the tests (the report must display, not just parse) and for the README screenshot:
 
-    python -m scratchflow.devtools.screenshot run/summary/report.html report.png
+    python -m scratchflow.devtools.screenshot RUN/summarise/REPORT.html report.png
 """
 
 from __future__ import annotations

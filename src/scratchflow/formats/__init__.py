@@ -7,10 +7,11 @@ A new format (a multi-animal identity-repaired output, an export to movement's o
 files) is a new module here that converts to or from ``PoseData``.
 """
 
-from scratchflow.formats import pose_record
-from scratchflow.formats.load import load_pose
-from scratchflow.formats.model import PoseData
-from scratchflow.formats.roles import DEFAULT_BODYPARTS, ROLES, resolve_role_names, resolve_roles
+from scratchflow import lazy
 
-__all__ = ["DEFAULT_BODYPARTS", "ROLES", "PoseData", "load_pose", "pose_record",
-           "resolve_role_names", "resolve_roles"]
+_EXPORTS = {"scratchflow.formats.load": ("load_pose",),
+            "scratchflow.formats.model": ("PoseData",),
+            "scratchflow.formats.roles": ("DEFAULT_BODYPARTS", "ROLES", "resolve_role_names",
+                                          "resolve_roles")}
+__getattr__ = lazy.exports(__name__, _EXPORTS)
+__all__ = sorted(name for names in _EXPORTS.values() for name in names)

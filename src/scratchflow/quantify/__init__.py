@@ -5,15 +5,10 @@ Modules: ``params`` and ``detect`` (the detector), ``tables`` (summary and time 
 column), ``evaluate`` (scoring against annotations) and ``tune`` (parameter search).
 """
 
-from scratchflow.quantify.detect import REQUIRED_ROLES, ScratchResult, detect_scratching
-from scratchflow.quantify.params import ScratchParams
-from scratchflow.quantify.tables import summary_table, timebin_table
+from scratchflow import lazy
 
-__all__ = [
-    "REQUIRED_ROLES",
-    "ScratchParams",
-    "ScratchResult",
-    "detect_scratching",
-    "summary_table",
-    "timebin_table",
-]
+_EXPORTS = {"scratchflow.quantify.detect": ("REQUIRED_ROLES", "ScratchResult", "detect_scratching"),
+            "scratchflow.quantify.params": ("ScratchParams",),
+            "scratchflow.quantify.tables": ("summary_table", "timebin_table")}
+__getattr__ = lazy.exports(__name__, _EXPORTS)
+__all__ = sorted(name for names in _EXPORTS.values() for name in names)

@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-# Each step's folder in a run (one-machine run folder, or Nextflow's --outdir).
-STEP_FOLDERS = {"crop": "crop", "pose": "pose", "quantify": "quantify", "clips": "clips",
-                "summarise": "summary"}
-# Nextflow's report.html sits in summary/ and links each mouse's CSVs where they are published.
-LINK_DIR = Path("..") / STEP_FOLDERS["quantify"]
+# The steps in order. Each writes into a folder of its own name, in the one-machine run folder
+# and in Nextflow's --outdir alike.
+STEPS = ("crop", "pose", "quantify", "clips", "summarise")
+# Nextflow's report sits in summarise/ and links each mouse's CSVs where they are published.
+LINK_DIR = Path("..") / "quantify"
 
 
 @dataclass(frozen=True)

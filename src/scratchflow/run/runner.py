@@ -64,12 +64,14 @@ class Outcome:
 
 @dataclass(frozen=True)
 class RunLayout:
-    """OUT/crop, OUT/pose, OUT/quantify, OUT/summary, OUT/logs and the ledger."""
+    """OUT/<step> for each of ``commands.STEPS``, OUT/logs and the ledger."""
 
     root: Path
 
     def step_dir(self, step: str) -> Path:
-        return self.root / commands.STEP_FOLDERS[step]
+        if step not in commands.STEPS:
+            raise ValueError(f"unknown step {step!r}, expected one of {commands.STEPS}")
+        return self.root / step
 
     def log(self, task: Task) -> Path:
         return self.root / "logs" / task.step / f"{task.sample}.log"

@@ -1,7 +1,7 @@
-"""Copies of the files the report links, in a folder beside report.html.
+"""Copies of the files the report links, in a folder (``BUNDLE_DIR``) beside the report.
 
-Links to ``../quantify`` break when report.html is sent on its own or the summary folder is
-moved; links into ``report_files/`` beside it travel with the folder. The folder is built
+Links to ``../quantify`` break when the report is sent on its own or its folder is moved;
+links into the bundle folder beside it travel with the folder. The folder is built
 under a hidden temporary name and swapped in whole, so it never mixes two runs' files, and
 ``FileIndex`` skips it, so a later summary of the same run folder does not read the copies
 as a second set of results.
@@ -16,7 +16,7 @@ from scratchflow.summarise.files import BUNDLE_DIR
 
 
 def bundle_files(sources: list[Path], out_dir: Path) -> dict[Path, Path]:
-    """Copy ``sources`` (distinct names) into ``out_dir/report_files``; return source -> copy."""
+    """Copy ``sources`` (distinct names) into ``out_dir/BUNDLE_DIR``; return source -> copy."""
     folder = Path(out_dir) / BUNDLE_DIR
     staging = Path(out_dir) / f".{BUNDLE_DIR}.part"
     shutil.rmtree(staging, ignore_errors=True)

@@ -1,7 +1,7 @@
 """Each group against a named control group: did the treatment change scratching?
 
 For bouts, strokes and scratching time, in total and per time bin, one row per group and
-measure (``group_comparisons.csv``):
+measure (``OUTPUT_NAMES["comparisons"]`` in ``summarise.files``):
 
 - n of each group, the group means and their **difference** (group - control), with a 95 %
   percentile-bootstrap interval;

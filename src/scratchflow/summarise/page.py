@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from scratchflow.summarise.bundle import BUNDLE_DIR
+from scratchflow.summarise.files import BUNDLE_DIR, OUTPUT_NAMES
 
 CSS = """
 body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;margin:20px auto;max-width:1200px;
@@ -47,8 +47,8 @@ class Html(str):
 class ReportData:
     title: str
     subtitle: str
-    summary: pd.DataFrame  # experiment_summary.csv
-    stats: pd.DataFrame  # group_statistics.csv
+    summary: pd.DataFrame  # OUTPUT_NAMES["summary"]
+    stats: pd.DataFrame  # OUTPUT_NAMES["statistics"]
     figures: list[tuple[str, str, str]]  # heading, data URI, alt text
     previews: list[tuple[str, str, str]]  # sample, data URI, caption
     links: dict[str, list[tuple[str, str]]]  # sample -> (text, relative href) of its CSVs
@@ -59,7 +59,7 @@ class ReportData:
     inputs: list[dict]  # files the summary read: path, sha256
     notes: list[str] = field(default_factory=list)
     empty_figures_note: str = ""
-    comparisons: pd.DataFrame = field(default_factory=pd.DataFrame)  # group_comparisons.csv
+    comparisons: pd.DataFrame = field(default_factory=pd.DataFrame)  # OUTPUT_NAMES["comparisons"]
     control: str | None = None
     pose_models: list[list] = field(default_factory=list)  # per mouse: POSE_HEADERS
 
@@ -172,7 +172,7 @@ def stats_section(data: ReportData) -> str:
     return (f"<h2>Group statistics</h2>{table(headers, rows('total'), numeric)}{binned}"
             '<p class="muted">n: mice with results; SD: sample standard deviation (n - 1); '
             "SEM: standard error of the mean (SD / √n); both empty for one mouse. All rows are "
-            "in group_statistics.csv.</p>")
+            f"in {OUTPUT_NAMES['statistics']}.</p>")
 
 
 def p_value(value) -> str:
@@ -242,7 +242,7 @@ def comparisons_section(data: ReportData) -> str:
             "U: exact, or for many tied mice the normal approximation, as each row says; "
             "Welch's t below it. "
             "p-values are not corrected for the number of comparisons (measures and time "
-            "bins). All rows are in group_comparisons.csv.</p>")
+            f"bins). All rows are in {OUTPUT_NAMES['comparisons']}.</p>")
 
 
 POSE_HEADERS = ["Mouse (sample)", "Engine", "Model", "Snapshot", "DeepLabCut", "torch / TensorFlow",

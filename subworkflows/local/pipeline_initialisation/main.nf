@@ -26,7 +26,7 @@ def nfSchema() {
 
 // Video files found in an --input folder (or S3 prefix); each pairs with <stem>.txt.
 def videoGlob(prefix) {
-    return "${prefix}/*.{mp4,MP4,avi,AVI,mov,MOV,mkv,MKV}"
+    return "${prefix}/*.{mp4,MP4,avi,AVI,mov,MOV,mkv,MKV,m4v,M4V}"
 }
 
 // The --input folder or prefix without trailing slashes.
