@@ -21,15 +21,10 @@ from scratchflow.formats import PoseData, load_pose, pose_record, resolve_roles
 from scratchflow.quantify import REQUIRED_ROLES, ScratchParams, detect_scratching
 from scratchflow.quantify.evaluate import read_annotations, score
 
-# The detector's evidence thresholds: the same space its defaults were chosen from on the
-# benchmark's tuning split (benchmarks/semisynthetic.py --tune).
 TRIALS_SUFFIX = ".trials.csv"  # every trial's scores, beside the best parameters' YAML
 
-
-def trials_path(best_params: Path) -> Path:
-    return Path(best_params).with_suffix(TRIALS_SUFFIX)
-
-
+# The detector's evidence thresholds: the same space its defaults were chosen from on the
+# benchmark's tuning split (benchmarks/semisynthetic.py --tune).
 DEFAULT_SPACE: dict[str, list] = {
     "min_window_snr": [6.0, 8.0, 10.0, 12.0],
     "min_bout_snr": [2.0, 3.0, 4.0, 5.0],
@@ -50,6 +45,10 @@ class Case:
     roles: dict[str, int]
     truth: pd.DataFrame
     individual: int = 0
+
+
+def trials_path(best_params: Path) -> Path:
+    return Path(best_params).with_suffix(TRIALS_SUFFIX)
 
 
 def read_manifest(path: str | Path, bodyparts: dict[str, str] | None = None) -> list[Case]:
