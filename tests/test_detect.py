@@ -111,6 +111,29 @@ def test_whole_body_shake_with_uneven_paws_is_rejected():
     assert result.rejected["whole_body"] >= 1
 
 
+def rocking_mouse(fps: float, body_share: float) -> np.ndarray:
+    """The left hind paw strokes (20 px, 15 Hz); the nose and tail base follow each stroke
+    by ``body_share`` of it; the right hind paw stays planted on the floor."""
+    pos = still_mouse(fps)
+    active = add_strokes(pos, fps, HIND["left"], 2.0, 12, 15)
+    stroke = pos[active, HIND["left"]] - BODY[HIND["left"]]
+    for part in (0, 1):  # nose, tail base
+        pos[active, part] += body_share * stroke
+    return pos
+
+
+def test_a_planted_paw_is_still_however_the_body_rocks():
+    # Relative to the rocking body the planted right paw moves 0.8 times as much as the
+    # scratching paw (0.45 / 0.55); on the floor it does not move. The one-paw test takes
+    # the stiller, so only the body test judges the rocking (here loosened to let it
+    # through). The right paw's own candidate, rocking relative to the body, is refused.
+    pose = as_pose(rocking_mouse(120, body_share=0.45), 120)
+    result = detect(pose, ScratchParams(max_body_ratio=1.0))
+    assert result.bouts[["limb", "n_strokes"]].values.tolist() == [["left", 12]]
+    strict = detect(pose)
+    assert strict.bouts.empty and strict.rejected["whole_body"] == 1
+
+
 def test_walking_is_rejected():
     pose = procedural_mouse(duration_s=60, fps=120, seed=3)
     result = detect(pose)

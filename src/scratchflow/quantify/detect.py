@@ -75,8 +75,9 @@ class _Signals:
     fps: float
     body_length: float
     band: tuple[float, float]  # the stroke band, Hz
-    # (T, 2) each, gaps filled: "left" and "right" hind paw minus the body centre, the body
-    # "centre", the paws' "sum" (left + right) and "diff" (right - left). The sum is not
+    # (T, 2) each, gaps filled: "left" and "right" hind paw minus the body centre, the same
+    # paws in the image ("left_absolute", "right_absolute"), the body "centre", the paws'
+    # "sum" (left + right) and "diff" (right - left). The sum is not
     # taken relative to the body: a pose model whose tail base follows the scratching paw
     # would cancel it.
     series: dict[str, np.ndarray]
@@ -300,8 +301,8 @@ def _filtered(xy: np.ndarray, sos: np.ndarray, keep_mean: bool = False) -> np.nd
 def _signals(tracks: dict, fps: float, params: ScratchParams, body_length: float) -> _Signals:
     centre = (tracks["nose"] + tracks["tail_base"]) / 2
     left, right = tracks["hind_left"], tracks["hind_right"]
-    raw = {"left": left - centre, "right": right - centre, "centre": centre,
-           "sum": left + right, "diff": right - left}
+    raw = {"left": left - centre, "right": right - centre, "left_absolute": left,
+           "right_absolute": right, "centre": centre, "sum": left + right, "diff": right - left}
     jitter = {r: _jitter_variance(tracks[r], fps) for r in REQUIRED_ROLES}
     # A floor keeps the ratios finite on noiseless input: 0.1 % of a body length.
     floor = (1e-3 * body_length) ** 2
@@ -309,7 +310,8 @@ def _signals(tracks: dict, fps: float, params: ScratchParams, body_length: float
     paw_l, paw_r = jitter["hind_left"], jitter["hind_right"]
     body = (jitter["nose"] + jitter["tail_base"]) / 4
     noise_var = {"left": paw_l + body, "right": paw_r + body, "centre": body,
-                 "sum": paw_l + paw_r, "diff": paw_l + paw_r}
+                 "sum": paw_l + paw_r, "diff": paw_l + paw_r, "left_absolute": paw_l,
+                 "right_absolute": paw_r}
     valid = np.all([np.isfinite(v).all(axis=1) for v in raw.values()], axis=0)
     filled = {k: _interpolate(v, max_gap=None) for k, v in raw.items()}
     series = {k: np.zeros_like(raw[k]) if v is None else v for k, v in filled.items()}
@@ -560,12 +562,16 @@ def _evidence(sig: _Signals, side: str, bout: _Bout, params: ScratchParams) -> d
     def floor(name: str) -> float:
         return max(excess[name], 0.25 * noise[name])
 
+    # The other paw counts as still if it is still either relative to the body or on the
+    # floor: a body that rocks with each stroke moves a planted paw relative to the body.
+    other_excess = min(floor(other), floor(f"{other}_absolute"))
+
     span = _bout_span(bout.peaks, sig.fps / bout.frequency_hz)
     return {
         "snr": bout.snr,
         "irregular": _interval_cv(bout.times),
         "aperiodic": max(bout.periodicity, 1e-6),
-        "not_one_paw": excess[side] / floor(other),
+        "not_one_paw": excess[side] / other_excess,
         "label_swap": power["sum"] / max(power["diff"], 1e-12),
         "whole_body": float(np.sqrt(excess["centre"] / floor(side))),
         "moving": float(np.nanmedian(sig.speed_bl_s[span])),

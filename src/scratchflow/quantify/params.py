@@ -129,7 +129,8 @@ HELP = {
     "min_bout_snr": "Ratio. Evidence: a bout's power along its stroke axis over the jitter's.",
     "max_interval_cv": "Ratio. Evidence: largest spread (CV) of the stroke intervals.",
     "min_periodicity": "Correlation. Evidence: autocorrelation at one stroke period.",
-    "min_paw_ratio": "Ratio. Evidence: scratching paw's power over the other hind paw's.",
+    "min_paw_ratio": "Ratio. Evidence: scratching paw's power over the other hind paw's "
+                     "(relative to the body or on the floor, whichever is stiller).",
     "min_sum_ratio": "Ratio. Evidence: power of the paws' sum over their difference (label "
                      "swaps).",
     "max_body_ratio": "Ratio. Evidence: largest body-centre amplitude relative to the paw's "
