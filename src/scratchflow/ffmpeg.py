@@ -144,3 +144,18 @@ def read_frames(info: VideoInfo, pix_fmt: str = "rgb24") -> Iterator[np.ndarray]
             raise InputError(info.path, f"ffmpeg could not decode the video (exit {code}): "
                              f"{reason}", "check the video plays; a truncated or corrupt file "
                              "must be re-copied")
+
+
+def frame_at(info: VideoInfo, seconds: float, pix_fmt: str = "rgb24") -> np.ndarray | None:
+    """One frame near ``seconds`` (ffmpeg seeks to the keyframe before it and decodes on),
+    or None past the end. For statistics over a few frames (a background), not for exact
+    frame-by-frame work: that is ``read_frames``."""
+    channels = {"rgb24": 3, "bgr24": 3, "gray": 1}[pix_fmt]
+    cmd = [tool("ffmpeg"), "-nostdin", "-v", "error", "-ss", f"{seconds:.3f}", "-i",
+           str(info.path), "-map", "0:v:0", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt",
+           pix_fmt, "pipe:1"]
+    data = subprocess.run(cmd, capture_output=True).stdout
+    size = info.width * info.height * channels
+    if len(data) < size:
+        return None
+    return np.frombuffer(data[:size], np.uint8).reshape(info.height, info.width, channels)
