@@ -22,7 +22,7 @@ import numpy as np
 from scratchflow.devtools.identity_errors import degrade
 from scratchflow.devtools.identity_score import score
 from scratchflow.devtools.synthetic_colony import ColonySettings, render_colony
-from scratchflow.formats import dlc
+from scratchflow.formats import dlc, load_pose
 from scratchflow.identity import IdentityParams
 from scratchflow.identity.colours import parse_colours
 from scratchflow.identity.step import IdentityRequest, identify
@@ -35,11 +35,11 @@ POOLED = ("accuracy_before", "accuracy_after", "newly_wrong", "idf1_before", "id
 def run_seed(seed: int, seconds: float, out: Path, params: IdentityParams) -> dict:
     settings = ColonySettings(seconds=seconds)
     stem = f"colony{seed}"
-    colony = render_colony(out / "renders", stem, settings, seed)
-    tracks = degrade(colony.truth, settings.body_length_px, seed)
+    video, truth = _rendered(out / "renders", stem, settings, seed)
+    tracks = degrade(truth, settings.body_length_px, seed)
     pose_path = dlc.write(dlc.pose_table(tracks.pose), out / "tracks" / f"{stem}.h5")
-    decode_s = _decode_seconds(colony.video)
-    done = identify(IdentityRequest(colony.video, pose_path,
+    decode_s = _decode_seconds(video)
+    done = identify(IdentityRequest(video, pose_path,
                                     parse_colours(",".join(settings.colours)),
                                     out / "identity", params))
     filed_under = np.empty_like(tracks.source)  # the colour each input point was filed under
@@ -51,6 +51,17 @@ def run_seed(seed: int, seconds: float, out: Path, params: IdentityParams) -> di
                   decode_only_frames_per_s=tracks.source.shape[0] / decode_s,
                   events_reported=done.events["kind"].value_counts().to_dict())
     return result
+
+
+def _rendered(folder: Path, stem: str, settings: ColonySettings, seed: int):
+    """The render of ``seed``: made once, then reused (tuning runs the same seeds often)."""
+    video, truth_path = folder / f"{stem}.mp4", folder / f"{stem}_truth.h5"
+    if video.is_file() and truth_path.is_file():
+        truth = load_pose(truth_path).with_fps(float(settings.fps))
+        if truth.n_frames == round(settings.seconds * settings.fps):
+            return video, truth
+    colony = render_colony(folder, stem, settings, seed)
+    return colony.video, colony.truth
 
 
 def _decode_seconds(video: Path) -> float:

@@ -7,9 +7,10 @@ cost for changing permutation:
    of identities (the tracker swapping two mice for seconds) shows as a stretch in which the
    other permutation explains the colours better by more than the switching cost.
 2. Body parts. For each keypoint, the points of all animals are permuted again, scored by
-   their own colour and by how far each lies from where that animal's other keypoints put it
-   (an affine skeleton model fitted on the tracks). This undoes drift and jumps: a few body
-   parts carried by the wrong animal for a few frames.
+   their own colour, by how far each lies from where that animal's other keypoints put it
+   (an affine skeleton model fitted on the tracks) and by motion continuity: a permutation
+   whose points jump further from one frame to the next costs more. This undoes drift and
+   jumps: a few body parts carried by the wrong animal for a few frames.
 
 Where colour is hidden (mice overlapping) the evidence is weak and the Viterbi keeps the
 assignment it had; the confidence then says how sure the colour is.
@@ -24,8 +25,9 @@ import numpy as np
 
 from scratchflow.identity.params import IdentityParams
 
-# The skeleton term saturates: a point two body lengths away is simply elsewhere.
+# The skeleton and motion terms saturate: a point two body lengths away is simply elsewhere.
 MAX_SKELETON_BL = 2.0
+MAX_STEP_BL = 2.0
 # Ties between permutations are broken towards the tracker's own assignment.
 TIE_BREAK = 1e-6
 
@@ -66,6 +68,42 @@ def viterbi(emission: np.ndarray, switch_cost: float) -> np.ndarray:
     return path
 
 
+def viterbi_with_motion(emission: np.ndarray, steps: np.ndarray, perms: np.ndarray,
+                        motion_weight: float, switch_cost: float) -> np.ndarray:
+    """The permutation path per keypoint maximising emission (time, keypoint, state) minus,
+    between frames, ``motion_weight`` times the distance the permuted points travel
+    (``steps[t, k, j, i]``: from track i at t-1 to track j at t) and ``switch_cost`` per
+    change of permutation."""
+    n_time, n_keypoints, n_states = emission.shape
+    inverse = np.argsort(perms, axis=1)  # inverse[s, c]: the track colour c takes
+    # travelled[k, s_before, s_now] = sum over colours of the step its points make
+    now, before = inverse[None, :, :], inverse[:, None, :]
+    changed = switch_cost * (np.arange(n_states)[:, None] != np.arange(n_states))
+    score = emission[0].astype(np.float64)
+    came_from = np.empty(emission.shape, np.int32)
+    for t in range(1, n_time):
+        travelled = steps[t][:, now, before].sum(-1)  # (keypoint, before, now)
+        options = score[:, :, None] - motion_weight * travelled - changed
+        came_from[t] = options.argmax(1)
+        score = np.take_along_axis(options, came_from[t][:, None, :], 1)[:, 0] + emission[t]
+    path = np.empty((n_time, n_keypoints), np.int64)
+    path[-1] = score.argmax(-1)
+    keypoints = np.arange(n_keypoints)
+    for t in range(n_time - 1, 0, -1):
+        path[t - 1] = came_from[t][keypoints, path[t]]
+    return path
+
+
+def _step_lengths(position: np.ndarray, body_length_px: float) -> np.ndarray:
+    """(time, keypoint, to, from): body lengths (capped) from track ``from``'s point at t-1 to
+    track ``to``'s at t; 0 where either is missing (no say) and at the first frame."""
+    gap = np.linalg.norm(position[1:, :, None] - position[:-1, None], axis=-1) / body_length_px
+    gap = np.nan_to_num(np.minimum(gap, MAX_STEP_BL), nan=0.0)  # (time-1, to, from, keypoint)
+    steps = np.zeros((len(position), position.shape[2], position.shape[1], position.shape[1]))
+    steps[1:] = gap.transpose(0, 3, 1, 2)
+    return steps
+
+
 def keypoint_votes(counts: np.ndarray, n_samples: int, params: IdentityParams) -> np.ndarray:
     """(time, track, keypoint, colour) votes in 0-1: the colour shares of a keypoint's
     coloured samples, scaled down where few samples were coloured."""
@@ -104,7 +142,9 @@ def repair_identity(position: np.ndarray, votes: np.ndarray, fps: float,
              - params.skeleton_weight * skeleton)
     part_emission = score[:, :, tracks, perms].sum(-1)  # (time, keypoint, state)
     part_emission[..., 0] += TIE_BREAK
-    bodypart_state = viterbi(part_emission, params.min_bodypart_s * fps)
+    steps = _step_lengths(relabelled, body_length_px)
+    bodypart_state = viterbi_with_motion(part_emission, steps, perms, params.motion_weight,
+                                         params.min_bodypart_s * fps)
     source = np.take_along_axis(animal_source[:, :, None],
                                 inverse[bodypart_state].transpose(0, 2, 1), axis=1)
     evidence = votes.mean(axis=2)[rows, animal_source]
@@ -112,33 +152,33 @@ def repair_identity(position: np.ndarray, votes: np.ndarray, fps: float,
 
 
 def _skeleton_cost(position: np.ndarray, body_length_px: float) -> np.ndarray:
-    """(time, keypoint, from, to): how far, in body lengths (capped), animal ``from``'s point
-    lies from where animal ``to``'s other keypoints predict that body part."""
-    predicted = _predict_from_others(position)  # (time, animal, keypoint, 2)
-    gap = np.linalg.norm(position[:, :, None] - predicted[:, None], axis=-1) / body_length_px
-    gap = np.nan_to_num(np.minimum(gap, MAX_SKELETON_BL), nan=0.0)  # no prediction: no say
-    return gap.transpose(0, 3, 1, 2)  # (time, from, to, keypoint) -> (time, keypoint, from, to)
+    """(time, keypoint, from, to): how badly animal ``from``'s point fits animal ``to``'s
+    skeleton, in body lengths (capped): the median, over ``to``'s other keypoints, of how far
+    the point's distance to each differs from that body part's usual distance to it. The
+    median keeps the answer right while a minority of the other keypoints is misplaced."""
+    usual = _usual_distances(position)  # (keypoint, keypoint)
+    n_time, n_animals, n_keypoints = position.shape[:3]
+    cost = np.empty((n_time, n_keypoints, n_animals, n_animals))
+    others = ~np.eye(n_keypoints, dtype=bool)
+    for start in range(0, n_time, CHUNK_FRAMES):
+        part = position[start:start + CHUNK_FRAMES]
+        # distance[t, from, to, k, j]: from's keypoint k to to's keypoint j
+        distance = np.linalg.norm(part[:, :, None, :, None] - part[:, None, :, None], axis=-1)
+        misfit = np.abs(distance - usual) / body_length_px
+        misfit = np.where(others, misfit, np.nan)
+        with np.errstate(all="ignore"):  # all-NaN rows: nothing tracked, no say
+            median = np.nanmedian(misfit, axis=-1)  # (t, from, to, k)
+        cost[start:start + CHUNK_FRAMES] = np.nan_to_num(
+            np.minimum(median, MAX_SKELETON_BL), nan=0.0).transpose(0, 3, 1, 2)
+    return cost
 
 
-def _predict_from_others(position: np.ndarray) -> np.ndarray:
-    """Each keypoint as an affine combination (weights summing to one, so the prediction
-    moves and turns with the body) of the same animal's other keypoints, fitted by least
-    squares on every frame and animal where all are tracked."""
-    n_keypoints = position.shape[2]
-    flat = position.reshape(-1, n_keypoints, 2)
-    complete = flat[np.isfinite(flat).all(axis=(1, 2))]
-    predicted = np.full(position.shape, np.nan)
-    if len(complete) < 2 * n_keypoints:
-        return predicted
-    for k in range(n_keypoints):
-        others = [j for j in range(n_keypoints) if j != k]
-        # weights w over the others with sum(w) = 1: fit relative to the first other keypoint
-        anchor = complete[:, others[0]]
-        target = (complete[:, k] - anchor).reshape(-1)
-        design = np.stack([complete[:, j] - anchor for j in others[1:]], axis=-1)  # (M, 2, O)
-        design = design.reshape(-1, len(others) - 1)
-        weights, *_ = np.linalg.lstsq(design, target, rcond=None)
-        relative = np.stack([position[:, :, j] - position[:, :, others[0]]
-                             for j in others[1:]], axis=-1)  # (T, A, 2, O)
-        predicted[:, :, k] = position[:, :, others[0]] + relative @ weights
-    return predicted
+# Frames per block of the skeleton cost (its intermediate is 36 numbers per point pair).
+CHUNK_FRAMES = 20_000
+
+
+def _usual_distances(position: np.ndarray) -> np.ndarray:
+    """(keypoint, keypoint): the median distance between two body parts of one animal."""
+    gaps = np.linalg.norm(position[:, :, :, None] - position[:, :, None], axis=-1)
+    with np.errstate(all="ignore"):
+        return np.nan_to_num(np.nanmedian(gaps.reshape(-1, *gaps.shape[2:]), axis=0))

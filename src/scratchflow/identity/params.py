@@ -30,6 +30,9 @@ class IdentityParams(RangedParams):
     # body length as much as this many units of colour evidence.
     min_bodypart_s: float = ranged(0.04, 0.0, 10.0)
     skeleton_weight: float = ranged(1.0, 0.0, 100.0)
+    # Motion continuity: a body part's jump of one body length between frames weighs this
+    # many units of colour evidence.
+    motion_weight: float = ranged(2.0, 0.0, 100.0)
     # Mice whose bodies come closer than this are touching: a body-part repair there is a
     # 'drift', elsewhere a 'jump'.
     touch_distance_bl: float = ranged(1.2, 0.0, 100.0)
