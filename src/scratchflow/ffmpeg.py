@@ -146,16 +146,20 @@ def read_frames(info: VideoInfo, pix_fmt: str = "rgb24") -> Iterator[np.ndarray]
                              "must be re-copied")
 
 
-def frame_at(info: VideoInfo, seconds: float, pix_fmt: str = "rgb24") -> np.ndarray | None:
-    """One frame near ``seconds`` (ffmpeg seeks to the keyframe before it and decodes on),
-    or None past the end. For statistics over a few frames (a background), not for exact
-    frame-by-frame work: that is ``read_frames``."""
+
+def read_keyframes(info: VideoInfo, pix_fmt: str = "rgb24") -> Iterator[np.ndarray]:
+    """Decode only the key frames, in order: a sample spread over the whole video for the
+    cost of a few frames (the decoder skips the rest), for statistics such as a background."""
     channels = {"rgb24": 3, "bgr24": 3, "gray": 1}[pix_fmt]
-    cmd = [tool("ffmpeg"), "-nostdin", "-v", "error", "-ss", f"{seconds:.3f}", "-i",
-           str(info.path), "-map", "0:v:0", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt",
-           pix_fmt, "pipe:1"]
-    data = subprocess.run(cmd, capture_output=True).stdout
     size = info.width * info.height * channels
-    if len(data) < size:
-        return None
-    return np.frombuffer(data[:size], np.uint8).reshape(info.height, info.width, channels)
+    cmd = [tool("ffmpeg"), "-nostdin", "-v", "error", "-skip_frame", "nokey", "-i",
+           str(info.path), "-map", "0:v:0", "-fps_mode", "passthrough", "-f", "rawvideo",
+           "-pix_fmt", pix_fmt, "pipe:1"]
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        while len(chunk := process.stdout.read(size)) == size:
+            yield np.frombuffer(chunk, np.uint8).reshape(info.height, info.width, channels)
+    finally:
+        process.stdout.close()
+        process.kill()
+        process.wait()

@@ -28,6 +28,8 @@ from scratchflow.identity.params import IdentityParams
 # The skeleton and motion terms saturate: a point two body lengths away is simply elsewhere.
 MAX_SKELETON_BL = 2.0
 MAX_STEP_BL = 2.0
+# Body-part passes: the second judges each part against skeletons the first repaired.
+BODYPART_PASSES = 2
 # Ties between permutations are broken towards the tracker's own assignment.
 TIE_BREAK = 1e-6
 
@@ -137,39 +139,44 @@ def repair_identity(position: np.ndarray, votes: np.ndarray, fps: float,
     rows = np.arange(n_time)[:, None]
     relabelled = position[rows, animal_source]  # (time, colour, keypoint, 2)
     relabelled_votes = votes[rows, animal_source]  # (time, colour, keypoint, colour)
-    skeleton = _skeleton_cost(relabelled, body_length_px)  # (time, keypoint, from, to)
-    score = (np.moveaxis(relabelled_votes, 1, 2)  # (time, keypoint, from colour, to colour)
-             - params.skeleton_weight * skeleton)
-    part_emission = score[:, :, tracks, perms].sum(-1)  # (time, keypoint, state)
-    part_emission[..., 0] += TIE_BREAK
+    votes_by_part = np.moveaxis(relabelled_votes, 1, 2)  # (time, keypoint, from, to colour)
     steps = _step_lengths(relabelled, body_length_px)
-    bodypart_state = viterbi_with_motion(part_emission, steps, perms, params.motion_weight,
-                                         params.min_bodypart_s * fps)
-    source = np.take_along_axis(animal_source[:, :, None],
-                                inverse[bodypart_state].transpose(0, 2, 1), axis=1)
+    usual = _usual_distances(relabelled)
+    repaired = relabelled
+    for _ in range(BODYPART_PASSES):  # skeletons of the last pass: drifted parts put back
+        skeleton = _skeleton_cost(relabelled, repaired, usual, body_length_px)
+        score = votes_by_part - params.skeleton_weight * skeleton
+        part_emission = score[:, :, tracks, perms].sum(-1)  # (time, keypoint, state)
+        part_emission[..., 0] += TIE_BREAK
+        bodypart_state = viterbi_with_motion(part_emission, steps, perms, params.motion_weight,
+                                             params.min_bodypart_s * fps)
+        within = inverse[bodypart_state].transpose(0, 2, 1)  # (time, colour, keypoint)
+        repaired = np.take_along_axis(relabelled, np.repeat(within[..., None], 2, -1), axis=1)
+    source = np.take_along_axis(animal_source[:, :, None], within, axis=1)
     evidence = votes.mean(axis=2)[rows, animal_source]
     return Repair(source, animal_source, bodypart_state, evidence, body_length_px)
 
 
-def _skeleton_cost(position: np.ndarray, body_length_px: float) -> np.ndarray:
-    """(time, keypoint, from, to): how badly animal ``from``'s point fits animal ``to``'s
-    skeleton, in body lengths (capped): the median, over ``to``'s other keypoints, of how far
-    the point's distance to each differs from that body part's usual distance to it. The
-    median keeps the answer right while a minority of the other keypoints is misplaced."""
-    usual = _usual_distances(position)  # (keypoint, keypoint)
-    n_time, n_animals, n_keypoints = position.shape[:3]
+def _skeleton_cost(points: np.ndarray, bodies: np.ndarray, usual: np.ndarray,
+                   body_length_px: float) -> np.ndarray:
+    """(time, keypoint, from, to): how badly track ``from``'s point fits animal ``to``'s
+    skeleton in ``bodies``, in body lengths (capped): the median, over ``to``'s other
+    keypoints, of how far the point's distance to each differs from the ``usual`` distance
+    between those body parts. The median keeps the answer right while a minority of the
+    other keypoints is misplaced."""
+    n_time, n_animals, n_keypoints = points.shape[:3]
     cost = np.empty((n_time, n_keypoints, n_animals, n_animals))
     others = ~np.eye(n_keypoints, dtype=bool)
     for start in range(0, n_time, CHUNK_FRAMES):
-        part = position[start:start + CHUNK_FRAMES]
+        chunk = slice(start, start + CHUNK_FRAMES)
         # distance[t, from, to, k, j]: from's keypoint k to to's keypoint j
-        distance = np.linalg.norm(part[:, :, None, :, None] - part[:, None, :, None], axis=-1)
-        misfit = np.abs(distance - usual) / body_length_px
-        misfit = np.where(others, misfit, np.nan)
+        distance = np.linalg.norm(points[chunk][:, :, None, :, None]
+                                  - bodies[chunk][:, None, :, None], axis=-1)
+        misfit = np.where(others, np.abs(distance - usual) / body_length_px, np.nan)
         with np.errstate(all="ignore"):  # all-NaN rows: nothing tracked, no say
             median = np.nanmedian(misfit, axis=-1)  # (t, from, to, k)
-        cost[start:start + CHUNK_FRAMES] = np.nan_to_num(
-            np.minimum(median, MAX_SKELETON_BL), nan=0.0).transpose(0, 3, 1, 2)
+        cost[chunk] = np.nan_to_num(np.minimum(median, MAX_SKELETON_BL),
+                                    nan=0.0).transpose(0, 3, 1, 2)
     return cost
 
 

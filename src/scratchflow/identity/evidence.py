@@ -28,15 +28,20 @@ class ColourEvidence:
 
 
 def background(info: ffmpeg.VideoInfo, n_frames: int) -> np.ndarray:
-    """The per-pixel median of ``n_frames`` frames spread over the video: the empty arena,
-    as long as no mouse sits in one place for most of the recording."""
-    duration = info.frames / info.fps
-    times = (np.arange(n_frames) + 0.5) * duration / n_frames
-    frames = [f for t in times if (f := ffmpeg.frame_at(info, float(t))) is not None]
-    if not frames:
+    """The per-pixel median of up to ``n_frames`` key frames spread over the video: the
+    empty arena, as long as no mouse sits in one place for most of the recording."""
+    kept: list[np.ndarray] = []
+    every = 1
+    for index, frame in enumerate(ffmpeg.read_keyframes(info)):
+        if index % every == 0:
+            kept.append(frame)
+        if len(kept) > 2 * n_frames:  # a long video: keep every other one, spread still even
+            kept, every = kept[::2], every * 2
+    if not kept:
         raise InputError(info.path, "no frame could be decoded for the background",
                          "check the video plays")
-    return np.median(np.stack(frames), axis=0).astype(np.int16)
+    step = max(1, len(kept) // n_frames)
+    return np.median(np.stack(kept[::step]), axis=0).astype(np.int16)
 
 
 def sample_offsets(radius_px: float) -> np.ndarray:

@@ -29,16 +29,16 @@ class IdentityParams(RangedParams):
     # skeleton agree for at least this long; the skeleton term weighs a misplacement of one
     # body length as much as this many units of colour evidence.
     min_bodypart_s: float = ranged(0.04, 0.0, 10.0)
-    skeleton_weight: float = ranged(1.0, 0.0, 100.0)
+    skeleton_weight: float = ranged(4.0, 0.0, 100.0)
     # Motion continuity: a body part's jump of one body length between frames weighs this
     # many units of colour evidence.
-    motion_weight: float = ranged(2.0, 0.0, 100.0)
+    motion_weight: float = ranged(16.0, 0.0, 1000.0)
     # Mice whose bodies come closer than this are touching: a body-part repair there is a
     # 'drift', elsewhere a 'jump'.
     touch_distance_bl: float = ranged(1.2, 0.0, 100.0)
     # The confidence of a colour at a frame is its evidence margin, averaged over this window.
     confidence_window_s: float = ranged(0.5, 0.0, 600.0)
-    # Background: the median of this many frames spread over the video.
+    # Background: the median of at most this many key frames spread over the video.
     background_frames: int = ranged(31, 3, 501)
     # Body length (nose to tail) in pixels; 0 estimates it from the tracks.
     body_length_px: float = ranged(0.0, 0.0, 1e5)
