@@ -142,12 +142,14 @@ def repair_identity(position: np.ndarray, votes: np.ndarray, fps: float,
     votes_by_part = np.moveaxis(relabelled_votes, 1, 2)  # (time, keypoint, from, to colour)
     steps = _step_lengths(relabelled, body_length_px)
     usual = _usual_distances(relabelled)
+    # Moving a body part away from its whole-animal track is a claim that needs evidence:
+    # where two mice's parts coincide (noses meeting) the tracker's assignment stands.
+    moved = (perms != tracks).sum(-1) * params.move_cost_per_s / fps  # (state,)
     repaired = relabelled
     for _ in range(BODYPART_PASSES):  # skeletons of the last pass: drifted parts put back
         skeleton = _skeleton_cost(relabelled, repaired, usual, body_length_px)
         score = votes_by_part - params.skeleton_weight * skeleton
-        part_emission = score[:, :, tracks, perms].sum(-1)  # (time, keypoint, state)
-        part_emission[..., 0] += TIE_BREAK
+        part_emission = score[:, :, tracks, perms].sum(-1) - moved  # (time, keypoint, state)
         bodypart_state = viterbi_with_motion(part_emission, steps, perms, params.motion_weight,
                                              params.min_bodypart_s * fps)
         within = inverse[bodypart_state].transpose(0, 2, 1)  # (time, colour, keypoint)

@@ -30,6 +30,9 @@ class IdentityParams(RangedParams):
     # body length as much as this many units of colour evidence.
     min_bodypart_s: float = ranged(0.04, 0.0, 10.0)
     skeleton_weight: float = ranged(4.0, 0.0, 100.0)
+    # Each second a body part spends moved to another animal costs this much colour
+    # evidence: where two mice's parts coincide, the tracker's assignment stands.
+    move_cost_per_s: float = ranged(15.0, 0.0, 1000.0)
     # Motion continuity: a body part's jump of one body length between frames weighs this
     # many units of colour evidence.
     motion_weight: float = ranged(16.0, 0.0, 1000.0)
