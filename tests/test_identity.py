@@ -3,8 +3,10 @@ every bad input refused with an error that names the file and the fix."""
 
 from __future__ import annotations
 
+import re
 import subprocess
-from dataclasses import replace
+from dataclasses import fields, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,6 +24,7 @@ from scratchflow.identity.colours import class_table, parse_colours, pixel_index
 from scratchflow.identity.events import event_table
 from scratchflow.identity.files import SUFFIXES
 
+REPO = Path(__file__).resolve().parents[1]
 FPS = 10.0
 BODY_PX = 40.0
 
@@ -137,6 +140,14 @@ def test_bad_colour_lists_say_what_is_wrong(text, problem):
     assert caught.value.fix
 
 
+def test_every_parameter_is_documented_with_its_default():
+    table = (REPO / "docs" / "identity.md").read_text()
+    for field in fields(IdentityParams):
+        row = re.search(rf"^\| `{field.name}` \| ([^|]+) \|", table, re.MULTILINE)
+        assert row, f"{field.name} is not documented in docs/identity.md"
+        assert float(row.group(1)) == float(field.default), field.name
+
+
 def test_parameters_out_of_range_say_the_range_and_the_value():
     with pytest.raises(InputError) as caught:
         IdentityParams.from_dict({"min_switch_s": -1}, "p.yaml")
@@ -236,6 +247,12 @@ def test_the_step_undoes_a_switch_in_a_rendered_video(arena, tmp_path):
                       "source_track"].item() == "mouse2"
     for suffix in SUFFIXES.values():
         assert (tmp_path / f"arena{suffix}").stat().st_size > 0
+    # each mouse's repaired tracks go on to quantify, the frame rate read from their record
+    quantified = CliRunner().invoke(main, ["quantify", str(tmp_path / "arena_identity.h5"),
+                                           "--individual", "green", "--out", str(tmp_path)])
+    assert quantified.exit_code == 0, quantified.output
+    summary = pd.read_csv(tmp_path / "arena_identity_scratch_summary.csv")
+    assert summary["individual"].tolist() == ["green"]
 
 
 def test_inputs_are_never_modified(arena, tmp_path):

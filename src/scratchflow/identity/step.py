@@ -11,7 +11,7 @@ import pandas as pd
 
 from scratchflow import ffmpeg, outputs
 from scratchflow.errors import InputError
-from scratchflow.formats import PoseData, dlc, load_pose
+from scratchflow.formats import PoseData, dlc, load_pose, pose_record
 from scratchflow.identity import files
 from scratchflow.identity.assign import (
     Repair,
@@ -76,6 +76,8 @@ def identify(request: IdentityRequest) -> Identified:
                          params.touch_distance_bl, sure)
     paths = files.paths(request.out_dir, Path(request.pose_path).stem)
     dlc.write(dlc.pose_table(repaired), paths["tracks"])
+    # the frame-rate record beside the tracks, so quantify reads them without --fps
+    pose_record.write({pose_record.FPS: fps}, pose_record.record_path(paths["tracks"]))
     outputs.write_csv(rounded(events), paths["events"])
     outputs.write_csv(frame_table(repair, sure, names, pose.individuals, fps), paths["frames"])
     timeline(sure, names, events, fps, paths["figure"])
