@@ -25,8 +25,9 @@ def confidence(repair: Repair, fps: float, window_s: float) -> np.ndarray:
     others = np.where(np.eye(n_colours, dtype=bool), -np.inf, evidence).max(-1)
     margin = own - others
     width = max(1, round(window_s * fps))
-    kernel = np.ones(width) / width
-    smoothed = np.stack([np.convolve(margin[:, c], kernel, mode="same")
+    kernel = np.ones(width)
+    covered = np.convolve(np.ones(len(margin)), kernel, mode="same")  # fewer at the ends
+    smoothed = np.stack([np.convolve(margin[:, c], kernel, mode="same") / covered
                          for c in range(n_colours)], axis=1)
     typical = np.median(margin[margin > 0]) if (margin > 0).any() else 1.0
     return np.clip(smoothed / typical, 0.0, 1.0)
