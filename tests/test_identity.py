@@ -16,6 +16,7 @@ from scratchflow.devtools.identity_score import idf1, score, switches_per_minute
 from scratchflow.devtools.synthetic_colony import ColonySettings, render_colony
 from scratchflow.errors import InputError
 from scratchflow.formats import PoseData, dlc, load_pose
+from scratchflow.formats.sleap import write_sleap
 from scratchflow.identity import IdentityParams
 from scratchflow.identity.assign import permutations, repair_identity, viterbi
 from scratchflow.identity.colours import class_table, parse_colours, pixel_index
@@ -209,6 +210,9 @@ def arena(tmp_path_factory):
     tracks = PoseData(position, colony.truth.likelihood, colony.truth.keypoints,
                       ("mouse1", "mouse2"), 25.0, "test")
     pose_path = dlc.write(dlc.pose_table(tracks), folder / "arena.h5")
+    # the same tracks as DeepLabCut's tracklets and as a SLEAP analysis file
+    dlc.write(dlc.pose_table(tracks), folder / "arena_el.h5", key=dlc.TRACKLETS_KEY)
+    write_sleap(tracks, folder / "arena.analysis.h5")
     grey = folder / "grey.mp4"
     subprocess.run(["ffmpeg", "-v", "error", "-i", str(colony.video), "-vf", "hue=s=0",
                     "-c:v", "libx264", "-pix_fmt", "yuv420p", str(grey)], check=True)
@@ -217,6 +221,17 @@ def arena(tmp_path_factory):
 
 def run_identity(*args):
     return CliRunner().invoke(main, ["identity", *map(str, args)])
+
+
+@pytest.mark.parametrize("tracks", ["arena_el.h5", "arena.analysis.h5"])
+def test_tracklets_and_sleap_files_are_repaired_alike(arena, tmp_path, tracks):
+    colony, _, _, folder = arena
+    result = run_identity(colony.video, folder / tracks, "--colours", "red,green", "--out",
+                          tmp_path)
+    assert result.exit_code == 0, result.output
+    stem = tracks.removesuffix(".h5")
+    repaired = load_pose(tmp_path / f"{stem}_identity.h5")
+    assert np.allclose(repaired.position, colony.truth.position)
 
 
 def test_the_step_undoes_a_switch_in_a_rendered_video(arena, tmp_path):

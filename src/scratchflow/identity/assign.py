@@ -40,7 +40,6 @@ class Repair:
 
     source: np.ndarray  # (time, colour, keypoint) int
     animal_source: np.ndarray  # (time, colour): after the whole-animal pass only
-    bodypart_state: np.ndarray  # (time, keypoint): index into permutations; 0 is unchanged
     evidence: np.ndarray  # (time, colour, colour) track evidence of colour c's output track
     body_length_px: float
 
@@ -156,7 +155,7 @@ def repair_identity(position: np.ndarray, votes: np.ndarray, fps: float,
         repaired = np.take_along_axis(relabelled, np.repeat(within[..., None], 2, -1), axis=1)
     source = np.take_along_axis(animal_source[:, :, None], within, axis=1)
     evidence = votes.mean(axis=2)[rows, animal_source]
-    return Repair(source, animal_source, bodypart_state, evidence, body_length_px)
+    return Repair(source, animal_source, evidence, body_length_px)
 
 
 def _skeleton_cost(points: np.ndarray, bodies: np.ndarray, usual: np.ndarray,
