@@ -128,10 +128,6 @@ def frame_table(repair: Repair, sure: np.ndarray, names: list[str],
     confidence, so that unsure stretches can be found."""
     n_time, n_colours = sure.shape
     frames = np.repeat(np.arange(n_time), n_colours)
-    return pd.DataFrame({
-        "frame": frames,
-        "time_s": np.round(frames / fps, 4),
-        "individual": np.tile(names, n_time),
-        "source_track": np.asarray(tracks)[repair.animal_source.ravel()],
-        "confidence": np.round(sure.ravel(), 3),
-    })
+    columns = (frames, np.round(frames / fps, 4), np.tile(names, n_time),
+               np.asarray(tracks)[repair.animal_source.ravel()], np.round(sure.ravel(), 3))
+    return pd.DataFrame(dict(zip(files.FRAME_COLUMNS, columns, strict=True)))
