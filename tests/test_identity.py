@@ -81,6 +81,16 @@ def test_a_jump_of_one_body_part_is_put_back_and_nothing_else_moves():
     assert repair.source.tolist() == expected.tolist()
 
 
+def test_untracked_points_stay_where_they_are_and_say_nothing():
+    position, votes = two_mice()
+    position[12:18, 0, 2] = np.nan  # mouse 0's tail lost for 6 frames, as a tracker loses it
+    votes[12:18, 0, 2] = 0.0  # no position: no colour sampled
+    position[30:, 1] = np.nan  # mouse 1 gone for the last 10 frames
+    votes[30:, 1] = 0.0
+    repair = repair_identity(position, votes, FPS, IdentityParams(), BODY_PX)
+    assert (repair.source == np.array([0, 1])[:, None]).all()
+
+
 def test_repairs_are_reported_as_switch_or_jump_with_their_frames():
     position, votes = two_mice()
     position[20:35] = position[20:35, ::-1]

@@ -19,6 +19,7 @@ assignment it had; the confidence then says how sure the colour is.
 from __future__ import annotations
 
 import itertools
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -174,7 +175,8 @@ def _skeleton_cost(points: np.ndarray, bodies: np.ndarray, usual: np.ndarray,
         distance = np.linalg.norm(points[chunk][:, :, None, :, None]
                                   - bodies[chunk][:, None, :, None], axis=-1)
         misfit = np.where(others, np.abs(distance - usual) / body_length_px, np.nan)
-        with np.errstate(all="ignore"):  # all-NaN rows: nothing tracked, no say
+        with warnings.catch_warnings():  # all-NaN rows: nothing tracked, no say
+            warnings.simplefilter("ignore", RuntimeWarning)
             median = np.nanmedian(misfit, axis=-1)  # (t, from, to, k)
         cost[chunk] = np.nan_to_num(np.minimum(median, MAX_SKELETON_BL),
                                     nan=0.0).transpose(0, 3, 1, 2)
@@ -188,5 +190,6 @@ CHUNK_FRAMES = 20_000
 def _usual_distances(position: np.ndarray) -> np.ndarray:
     """(keypoint, keypoint): the median distance between two body parts of one animal."""
     gaps = np.linalg.norm(position[:, :, :, None] - position[:, :, None], axis=-1)
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():  # a body part never tracked: no usual distance
+        warnings.simplefilter("ignore", RuntimeWarning)
         return np.nan_to_num(np.nanmedian(gaps.reshape(-1, *gaps.shape[2:]), axis=0))

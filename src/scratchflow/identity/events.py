@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -47,7 +49,9 @@ def event_table(repair: Repair, position: np.ndarray, colours: list[str],
             rows.append(_row("switch", segment, involved, list(range(len(keypoints))),
                              frame_confidence))
     moved = repair.source != repair.animal_source[:, :, None]  # (time, colour, keypoint)
-    centre = np.nanmedian(position, axis=2)  # (time, track, 2)
+    with warnings.catch_warnings():  # a mouse with no tracked keypoint has no centre
+        warnings.simplefilter("ignore", RuntimeWarning)
+        centre = np.nanmedian(position, axis=2)  # (time, track, 2)
     for start, end in runs(moved.any(axis=(1, 2))):
         span = slice(start, end + 1)
         involved = np.flatnonzero(moved[span].any(axis=(0, 2)))
