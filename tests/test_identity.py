@@ -3,6 +3,8 @@ every bad input refused with an error that names the file and the fix."""
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 from dataclasses import replace
 
@@ -12,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from scratchflow.cli import main
+from scratchflow.devtools import synthetic_colony
 from scratchflow.devtools.identity_score import idf1, score, switches_per_minute
 from scratchflow.devtools.synthetic_colony import ColonySettings, render_colony
 from scratchflow.errors import InputError
@@ -19,7 +22,12 @@ from scratchflow.formats import PoseData, dlc, load_pose
 from scratchflow.formats.sleap import write_sleap
 from scratchflow.identity import IdentityParams
 from scratchflow.identity.assign import permutations, repair_identity, viterbi
-from scratchflow.identity.colours import class_table, parse_colours, pixel_index
+from scratchflow.identity.colours import (
+    class_table,
+    learn_colours,
+    parse_colours,
+    pixel_index,
+)
 from scratchflow.identity.events import event_table
 from scratchflow.identity.files import SUFFIXES
 
@@ -133,6 +141,22 @@ def test_a_custom_colour_range_is_parsed_with_its_floors():
     assert (orange.name, orange.hue, orange.saturation, orange.value) == (
         "orange", (15.0, 40.0), (0.5, 1.0), (0.3, 0.9))
     assert red.name == "red"
+
+
+def test_learned_colours_move_to_the_hues_the_mice_show():
+    rng = np.random.default_rng(0)
+    orange = np.column_stack([rng.integers(215, 240, 500), rng.integers(100, 130, 500),
+                              rng.integers(20, 40, 500)])  # hue about 25 degrees
+    green = np.column_stack([rng.integers(40, 60, 500), rng.integers(180, 210, 500),
+                             rng.integers(50, 70, 500)])  # about 125 degrees
+    floor = np.full((2000, 3), 150)  # grey pixels: no hue, left out
+    pixels = np.concatenate([orange, green, floor]).astype(np.uint8)
+    red, green_range = learn_colours(parse_colours("red,green"), pixels)
+    table = class_table([red, green_range])
+    assert (red.name, green_range.name) == ("red", "green")
+    assert (table[pixel_index(orange.astype(np.uint8))] == 1).mean() > 0.99
+    assert (table[pixel_index(green.astype(np.uint8))] == 2).mean() > 0.99
+    assert (table[pixel_index(floor.astype(np.uint8))] == 0).all()
 
 
 @pytest.mark.parametrize("text, problem", [
@@ -330,3 +354,20 @@ def test_a_colour_no_mouse_wears_is_refused(arena, tmp_path):
     result = run_identity(colony.video, pose_path, "--colours", "red,blue", "--out", tmp_path)
     assert result.exit_code == 2
     assert "colour(s) blue (0.0 %) not seen on the tracked mice" in result.output
+
+
+def test_learn_colours_fits_the_range_to_a_paint_off_the_table(tmp_path, monkeypatch):
+    # the 'red' mouse is painted orange (hue 35 degrees), outside the table's red (340-15)
+    monkeypatch.setitem(synthetic_colony.PAINT, "red", (30, 150, 235))
+    colony = render_colony(tmp_path, "orange", replace(TINY, seconds=2.0), seed=5)
+    tracks = dlc.write(dlc.pose_table(replace(colony.truth, individuals=("m1", "m2"))),
+                       tmp_path / "orange.h5")
+    out = tmp_path / "out"
+    learned = run_identity(colony.video, tracks, "--colours", "red,green", "--learn-colours",
+                           "--out", out)
+    assert learned.exit_code == 0, learned.output
+    low, high = map(float, re.search(r"red ([\d.]+)-([\d.]+) deg", learned.output).groups())
+    assert 15 < low < 35 < high < 60  # around the paint's hue, clear of the table's red
+    assert np.allclose(load_pose(out / "orange_identity.h5").position, colony.truth.position)
+    record = json.loads((out / "orange_identity_provenance.json").read_text())
+    assert record["learned_colours"] and record["colours"]["red"]["hue"] == [low, high]

@@ -520,9 +520,12 @@ def clips(sources, out_dir, per_mouse, seed, margin_s, overwrite):
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for <stem>_identity.h5, its events and frames CSVs, QC figure and "
               "provenance JSON.")
+@click.option("--learn-colours", is_flag=True,
+              help="Fit each colour's hue range to the fur this video shows, starting from "
+              "the named range.")
 @click.option("--params", "params_path", type=click.Path(dir_okay=False),
               help="YAML of identity parameters (docs/identity.md).")
-def identity(video, pose_file, colours, out_dir, params_path):
+def identity(video, pose_file, colours, out_dir, learn_colours, params_path):
     """Repair the identities of colour-marked mice tracked in one arena (VIDEO, its POSE
     tracks: multi-animal DeepLabCut .h5 or _el.h5, or a SLEAP analysis file).
 
@@ -534,8 +537,11 @@ def identity(video, pose_file, colours, out_dir, params_path):
 
     params = IdentityParams.from_yaml(params_path) if params_path else IdentityParams()
     request = IdentityRequest(Path(video), Path(pose_file), parse_colours(colours),
-                              writable_folder(out_dir), params)
+                              writable_folder(out_dir), params, learn_colours)
     done = identify(request)
+    if learn_colours:
+        click.echo("learned hue ranges: " + ", ".join(
+            f"{c.name} {c.hue[0]:g}-{c.hue[1]:g} deg" for c in done.colours))
     counts = done.events["kind"].value_counts().to_dict()
     click.echo(f"{pose_file}: {len(done.events)} repair(s) "
                f"({', '.join(f'{n} {kind}' for kind, n in counts.items()) or 'none needed'}), "

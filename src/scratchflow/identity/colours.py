@@ -124,3 +124,57 @@ def rgb_to_hsv(r: np.ndarray, g: np.ndarray, b: np.ndarray):
     hue = np.select([value == r, value == g], [(g - b) / safe % 6, (b - r) / safe + 2],
                     (r - g) / safe + 4) * 60.0
     return np.where(spread > 0, hue, 0.0), saturation, value
+
+
+# A learned colour's hue range: its cluster's centre +- this many standard deviations, at
+# least MIN_HALF_WIDTH_DEG, never past the midpoint to the neighbouring colour.
+LEARNED_WIDTH_SD = 2.5
+MIN_HALF_WIDTH_DEG = 12.0
+LEARN_ITERATIONS = 20
+
+
+def learn_colours(colours: list[ColourRange], rgb: np.ndarray) -> list[ColourRange]:
+    """The hue ranges the mice in this video actually show: k-means on the hue circle of the
+    saturated fur pixels ``rgb`` (P, 3), one cluster per colour, each started at its named
+    range's centre (so each name keeps the cluster nearest to it)."""
+    hue, saturation, value = rgb_to_hsv(*(rgb.T / 255.0))
+    coloured = np.zeros(len(hue), bool)
+    for colour in colours:  # the named floors still say what counts as coloured at all
+        coloured |= (saturation >= colour.saturation[0]) & (value >= colour.value[0])
+    hue = hue[coloured]
+    centres = np.array([_centre(c.hue) for c in colours])
+    if len(hue) == 0:
+        return colours
+    for _ in range(LEARN_ITERATIONS):
+        nearest = np.abs(_signed_gap(hue[:, None], centres[None])).argmin(1)
+        for index in range(len(colours)):
+            mine = hue[nearest == index]
+            if len(mine):
+                centres[index] = _circular_mean(mine)
+    spreads = [_signed_gap(hue[nearest == i], centres[i]).std() if (nearest == i).any()
+               else 0.0 for i in range(len(colours))]
+    learned = []
+    for index, colour in enumerate(colours):
+        half = max(MIN_HALF_WIDTH_DEG, LEARNED_WIDTH_SD * spreads[index])
+        others = np.delete(centres, index)
+        if len(others):
+            half = min(half, np.abs(_signed_gap(others, centres[index])).min() / 2)
+        low, high = (centres[index] - half) % 360, (centres[index] + half) % 360
+        learned.append(ColourRange(colour.name, (round(float(low), 1), round(float(high), 1)),
+                                   colour.saturation, colour.value))
+    return learned
+
+
+def _centre(hue: tuple[float, float]) -> float:
+    low, high = hue
+    return (low + ((high - low) % 360) / 2) % 360
+
+
+def _signed_gap(a, b):
+    """a - b on the hue circle, in (-180, 180]."""
+    return (np.asarray(a) - np.asarray(b) + 180) % 360 - 180
+
+
+def _circular_mean(degrees: np.ndarray) -> float:
+    radians = np.radians(degrees)
+    return float(np.degrees(np.arctan2(np.sin(radians).mean(), np.cos(radians).mean())) % 360)

@@ -27,9 +27,15 @@ class ColourEvidence:
     decode_s: float  # wall time of decoding and sampling
 
 
-def background(info: ffmpeg.VideoInfo, n_frames: int) -> np.ndarray:
-    """The per-pixel median of up to ``n_frames`` key frames spread over the video: the
-    empty arena, as long as no mouse sits in one place for most of the recording."""
+# Fewer key frames than this make a poor median (a short clip has one or two): decode the
+# whole clip instead and take frames spread over it.
+MIN_KEY_FRAMES = 9
+
+
+def key_frames(info: ffmpeg.VideoInfo, n_frames: int) -> list[np.ndarray]:
+    """Up to ``n_frames`` frames spread evenly over the video: key frames (only those are
+    decoded, so this costs a few frames whatever the video's length), or, in a clip with
+    too few key frames, frames of a full decode."""
     kept: list[np.ndarray] = []
     every = 1
     for index, frame in enumerate(ffmpeg.read_keyframes(info)):
@@ -37,11 +43,32 @@ def background(info: ffmpeg.VideoInfo, n_frames: int) -> np.ndarray:
             kept.append(frame)
         if len(kept) > 2 * n_frames:  # a long video: keep every other one, spread still even
             kept, every = kept[::2], every * 2
+    if len(kept) < min(n_frames, MIN_KEY_FRAMES):
+        wanted = set(np.linspace(0, info.frames - 1, n_frames).round().astype(int).tolist())
+        kept = [frame for index, frame in enumerate(ffmpeg.read_frames(info))
+                if index in wanted]
     if not kept:
-        raise InputError(info.path, "no frame could be decoded for the background",
-                         "check the video plays")
-    step = max(1, len(kept) // n_frames)
-    return np.median(np.stack(kept[::step]), axis=0).astype(np.int16)
+        raise InputError(info.path, "no frame could be decoded", "check the video plays")
+    return kept[::max(1, len(kept) // n_frames)]
+
+
+def background(frames: list[np.ndarray]) -> np.ndarray:
+    """The per-pixel median of frames spread over the video: the empty arena, as long as no
+    mouse sits in one place for most of the recording."""
+    return np.median(np.stack(frames), axis=0).astype(np.int16)
+
+
+def fur_pixels(frames: list[np.ndarray], empty: np.ndarray, params: IdentityParams,
+               stride: int = 2) -> np.ndarray:
+    """(P, 3) uint8 RGB of the pixels that differ from the background (the mice), on every
+    ``stride``-th row and column of ``frames``: what ``--learn-colours`` clusters."""
+    contrast = round(255 * params.foreground_contrast)
+    found = []
+    for frame in frames:
+        pixels = frame[::stride, ::stride]
+        fur = np.abs(pixels - empty[::stride, ::stride]).max(-1) > contrast
+        found.append(pixels[fur])
+    return np.concatenate(found)
 
 
 def sample_offsets(radius_px: float) -> np.ndarray:
@@ -54,11 +81,12 @@ def sample_offsets(radius_px: float) -> np.ndarray:
 
 
 def colour_evidence(info: ffmpeg.VideoInfo, pose: PoseData, colours: list[ColourRange],
-                    params: IdentityParams, body_length_px: float) -> ColourEvidence:
-    """Count, per frame, track and keypoint, the foreground samples of each colour."""
+                    params: IdentityParams, body_length_px: float,
+                    empty: np.ndarray) -> ColourEvidence:
+    """Count, per frame, track and keypoint, the samples of each colour that differ from
+    the background ``empty``."""
     started = time.perf_counter()
     table = class_table(colours)
-    empty = background(info, params.background_frames)
     offsets = sample_offsets(params.sample_radius_bl * body_length_px)
     contrast = round(255 * params.foreground_contrast)
     n_time, n_tracks, n_keypoints = pose.likelihood.shape

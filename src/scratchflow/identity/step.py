@@ -19,9 +19,15 @@ from scratchflow.identity.assign import (
     keypoint_votes,
     repair_identity,
 )
-from scratchflow.identity.colours import ColourRange
+from scratchflow.identity.colours import ColourRange, learn_colours
 from scratchflow.identity.events import confidence, event_table
-from scratchflow.identity.evidence import check_colours_seen, colour_evidence
+from scratchflow.identity.evidence import (
+    background,
+    check_colours_seen,
+    colour_evidence,
+    fur_pixels,
+    key_frames,
+)
 from scratchflow.identity.figure import timeline
 from scratchflow.identity.params import IdentityParams
 from scratchflow.precision import rounded
@@ -37,6 +43,7 @@ class IdentityRequest:
     colours: list[ColourRange]
     out_dir: Path
     params: IdentityParams
+    learn_colours: bool = False  # fit each colour's hue range to this video first
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,7 @@ class Identified:
     events: pd.DataFrame
     repair: Repair
     frames_per_s: float  # whole step, decoding included
+    colours: list[ColourRange]  # as used: learned ones when asked to learn
 
 
 def identify(request: IdentityRequest) -> Identified:
@@ -64,9 +72,14 @@ def identify(request: IdentityRequest) -> Identified:
     if not np.isfinite(body_length):
         raise InputError(request.pose_path, "no frame has two tracked keypoints of one mouse, "
                          "so the body length is unknown", "set body_length_px in --params")
-    evidence = colour_evidence(info, pose, request.colours, params, body_length)
+    frames = key_frames(info, params.background_frames)
+    empty = background(frames)
+    colours = request.colours
+    if request.learn_colours:
+        colours = learn_colours(colours, fur_pixels(frames, empty, params))
+    evidence = colour_evidence(info, pose, colours, params, body_length, empty)
     tracked = int(np.isfinite(pose.position).all(-1).sum())
-    check_colours_seen(evidence, request.colours, request.video, tracked)
+    check_colours_seen(evidence, colours, request.video, tracked)
     votes = keypoint_votes(evidence.counts, evidence.n_samples, params)
     repair = repair_identity(pose.position, votes, fps, params, body_length)
     names = [c.name for c in request.colours]
@@ -85,14 +98,15 @@ def identify(request: IdentityRequest) -> Identified:
     record = outputs.provenance(
         files.STEP, [request.video, request.pose_path], params.to_dict(),
         colours={c.name: {"hue": c.hue, "saturation": c.saturation, "value": c.value}
-                 for c in request.colours},
+                 for c in colours},
+        learned_colours=request.learn_colours,
         input_tracks=list(pose.individuals), fps=fps, frames=pose.n_frames,
         body_length_px=round(body_length, 2),
         repairs={kind: int((events["kind"] == kind).sum()) for kind in files.EVENT_KINDS},
         seconds={"decode_and_sample": round(evidence.decode_s, 2), "total": round(elapsed, 2)},
         ffmpeg=ffmpeg.ffmpeg_version())
     outputs.write_json(record, paths["provenance"])
-    return Identified(paths, events, repair, pose.n_frames / elapsed)
+    return Identified(paths, events, repair, pose.n_frames / elapsed, colours)
 
 
 def check_tracks(pose: PoseData, colours: list[ColourRange]) -> None:
