@@ -1,15 +1,15 @@
 """Which track carries which colour, frame by frame, and which body part belongs to whom.
 
-Two passes, each a Viterbi search over the permutations of tracks to colours with a fixed
-cost for changing permutation:
+Two passes, each a Viterbi search over the permutations of tracks to colours:
 
 1. Whole animals. A track's colour evidence is the mean of its keypoints' votes; a switch
-   of identities (the tracker swapping two mice for seconds) shows as a stretch in which the
-   other permutation explains the colours better by more than the switching cost.
+   of identities (the tracker swapping two mice for seconds) shows as a stretch in which
+   another permutation explains the colours better by more than the fixed switching cost.
 2. Body parts. For each keypoint, the points of all animals are permuted again, scored by
-   their own colour, by how far each lies from where that animal's other keypoints put it
-   (an affine skeleton model fitted on the tracks) and by motion continuity: a permutation
-   whose points jump further from one frame to the next costs more. This undoes drift and
+   their own colour, by how badly each fits each animal's skeleton (its distances to that
+   animal's other keypoints against their usual values, the median over them) and by
+   motion continuity: a permutation whose points jump further from one frame to the next
+   costs more, and every moved part costs a little per second. This undoes drift and
    jumps: a few body parts carried by the wrong animal for a few frames.
 
 Where colour is hidden (mice overlapping) the evidence is weak and the Viterbi keeps the
@@ -155,8 +155,7 @@ def repair_identity(position: np.ndarray, votes: np.ndarray, fps: float,
         within = inverse[bodypart_state].transpose(0, 2, 1)  # (time, colour, keypoint)
         repaired = np.take_along_axis(relabelled, np.repeat(within[..., None], 2, -1), axis=1)
     source = np.take_along_axis(animal_source[:, :, None], within, axis=1)
-    evidence = votes.mean(axis=2)[rows, animal_source]
-    return Repair(source, animal_source, evidence, body_length_px)
+    return Repair(source, animal_source, track_evidence[rows, animal_source], body_length_px)
 
 
 def _skeleton_cost(points: np.ndarray, bodies: np.ndarray, usual: np.ndarray,
