@@ -293,6 +293,25 @@ def test_the_step_undoes_a_switch_in_a_rendered_video(arena, tmp_path):
     assert summary["individual"].tolist() == ["green"]
 
 
+def test_deeplabcuts_unique_bodyparts_are_left_out(arena, tmp_path):
+    colony, pose_path, _, _ = arena
+    mice = load_pose(pose_path)
+    # DeepLabCut's 'single' individual: a unique body part (here a lamp) no mouse has
+    lamp = np.full((mice.n_frames, 1, 1, 2), 12.0)
+    position = np.concatenate([
+        np.concatenate([mice.position, np.full((mice.n_frames, 2, 1, 2), np.nan)], axis=2),
+        np.concatenate([np.full((mice.n_frames, 1, 6, 2), np.nan), lamp], axis=2)], axis=1)
+    likelihood = np.where(np.isnan(position[..., 0]), np.nan, 1.0)
+    with_lamp = PoseData(position, likelihood, (*mice.keypoints, "lamp"),
+                         (*mice.individuals, "single"), None, "test")
+    path = dlc.write(dlc.pose_table(with_lamp), tmp_path / "lamp.h5")
+    result = run_identity(colony.video, path, "--colours", "red,green", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    repaired = load_pose(tmp_path / "lamp_identity.h5")
+    assert (repaired.individuals, repaired.keypoints) == (("red", "green"), mice.keypoints)
+    assert np.allclose(repaired.position, colony.truth.position)
+
+
 def test_inputs_are_never_modified(arena, tmp_path):
     colony, pose_path, _, _ = arena
     before = pose_path.read_bytes(), colony.video.read_bytes()

@@ -58,7 +58,7 @@ class Identified:
 def identify(request: IdentityRequest) -> Identified:
     """Check the inputs, read the colours, repair, and write every output atomically."""
     started = time.perf_counter()
-    pose = load_pose(request.pose_path)
+    pose = animals_only(load_pose(request.pose_path))
     check_tracks(pose, request.colours)
     info = ffmpeg.probe(request.video)
     if info.frames != pose.n_frames:
@@ -107,6 +107,25 @@ def identify(request: IdentityRequest) -> Identified:
         ffmpeg=ffmpeg.ffmpeg_version())
     outputs.write_json(record, paths["provenance"])
     return Identified(paths, events, repair, pose.n_frames / elapsed, colours)
+
+
+# DeepLabCut files its unique body parts (an object in the arena, not a mouse) under this
+# individual; they have no identity to repair.
+UNIQUE_BODYPARTS = "single"
+
+
+def animals_only(pose: PoseData) -> PoseData:
+    """The tracks without DeepLabCut's unique body parts, and without keypoints that then no
+    animal has."""
+    animals = [i for i, name in enumerate(pose.individuals) if name != UNIQUE_BODYPARTS]
+    if len(animals) == len(pose.individuals):
+        return pose
+    position = pose.position[:, animals]
+    kept = [k for k in range(len(pose.keypoints)) if np.isfinite(position[:, :, k]).any()]
+    return replace(pose, position=position[:, :, kept],
+                   likelihood=pose.likelihood[:, animals][:, :, kept],
+                   keypoints=tuple(pose.keypoints[k] for k in kept),
+                   individuals=tuple(pose.individuals[i] for i in animals))
 
 
 def check_tracks(pose: PoseData, colours: list[ColourRange]) -> None:
