@@ -118,7 +118,7 @@ def animals_only(pose: PoseData) -> PoseData:
     """The tracks without DeepLabCut's unique body parts, and without keypoints that then no
     animal has."""
     animals = [i for i, name in enumerate(pose.individuals) if name != UNIQUE_BODYPARTS]
-    if len(animals) == len(pose.individuals):
+    if len(animals) in (0, len(pose.individuals)):  # a one-mouse file may be named 'single'
         return pose
     position = pose.position[:, animals]
     kept = [k for k in range(len(pose.keypoints)) if np.isfinite(position[:, :, k]).any()]
