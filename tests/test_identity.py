@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,7 @@ from scratchflow.formats.sleap import write_sleap
 from scratchflow.identity import IdentityParams
 from scratchflow.identity.assign import permutations, repair_identity, viterbi
 from scratchflow.identity.colours import (
+    HUE_TABLE,
     class_table,
     learn_colours,
     parse_colours,
@@ -134,6 +136,15 @@ def test_pixels_fall_in_the_colour_whose_hue_they_have():
                        [150, 150, 150], [20, 20, 20], [235, 200, 200]], np.uint8)
     # red, green, blue, yellow; grey floor, black fur and pale pink paws are no colour
     assert table[pixel_index(pixels)].tolist() == [1, 2, 3, 4, 0, 0, 0]
+
+
+def test_the_documented_hue_table_is_the_one_used():
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "identity.md").read_text()
+    rows = re.findall(r"^\| (\w+) \| (\d+)-(\d+) \| >= ([\d.]+) \| >= ([\d.]+) \|$", doc,
+                      re.MULTILINE)
+    documented = {name: ((float(a), float(b)), float(s), float(v)) for name, a, b, s, v in rows}
+    assert documented == {c.name: (c.hue, c.saturation[0], c.value[0])
+                          for c in HUE_TABLE.values()}
 
 
 def test_a_custom_colour_range_is_parsed_with_its_floors():
