@@ -518,8 +518,8 @@ def clips(sources, out_dir, per_mouse, seed, margin_s, overwrite):
               help="Each mouse's fur colour: names from the hue table (docs/identity.md) "
               "or NAME=H0-H1,S,V ranges.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Folder for <stem>_identity.h5, its events and frames CSVs, QC figure and "
-              "provenance JSON.")
+              help="Folder for the repaired tracks, the repairs and per-frame CSVs, the QC "
+              "figure and the provenance JSON (docs/identity.md).")
 @click.option("--learn-colours", is_flag=True,
               help="Fit each colour's hue range to the fur this video shows, starting from "
               "the named range.")

@@ -146,7 +146,6 @@ def read_frames(info: VideoInfo, pix_fmt: str = "rgb24") -> Iterator[np.ndarray]
                              "must be re-copied")
 
 
-
 def read_keyframes(info: VideoInfo, pix_fmt: str = "rgb24") -> Iterator[np.ndarray]:
     """Decode only the key frames, in order: a sample spread over the whole video for the
     cost of a few frames (the decoder skips the rest), for statistics such as a background."""
