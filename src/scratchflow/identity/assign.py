@@ -55,7 +55,7 @@ def viterbi(emission: np.ndarray, switch_cost: float) -> np.ndarray:
     ``switch_cost`` per change of state, independently for every leading index."""
     n_time, n_states = emission.shape[0], emission.shape[-1]
     score = emission[0].astype(np.float64)
-    came_from = np.empty(emission.shape, np.int32)
+    came_from = np.empty(emission.shape, np.int16)  # 6 mice are 720 states: int16 holds it
     stay = np.arange(n_states, dtype=np.int32)
     for t in range(1, n_time):
         best = score.argmax(-1)
@@ -82,7 +82,7 @@ def viterbi_with_motion(emission: np.ndarray, steps: np.ndarray, perms: np.ndarr
     now, before = inverse[None, :, :], inverse[:, None, :]
     changed = switch_cost * (np.arange(n_states)[:, None] != np.arange(n_states))
     score = emission[0].astype(np.float64)
-    came_from = np.empty(emission.shape, np.int32)
+    came_from = np.empty(emission.shape, np.int16)  # 6 mice are 720 states: int16 holds it
     for t in range(1, n_time):
         travelled = steps[t][:, now, before].sum(-1)  # (keypoint, before, now)
         options = score[:, :, None] - motion_weight * travelled - changed
@@ -99,10 +99,14 @@ def viterbi_with_motion(emission: np.ndarray, steps: np.ndarray, perms: np.ndarr
 def _step_lengths(position: np.ndarray, body_length_px: float) -> np.ndarray:
     """(time, keypoint, to, from): body lengths (capped) from track ``from``'s point at t-1 to
     track ``to``'s at t; 0 where either is missing (no say) and at the first frame."""
-    gap = np.linalg.norm(position[1:, :, None] - position[:-1, None], axis=-1) / body_length_px
-    gap = np.nan_to_num(np.minimum(gap, MAX_STEP_BL), nan=0.0)  # (time-1, to, from, keypoint)
-    steps = np.zeros((len(position), position.shape[2], position.shape[1], position.shape[1]))
-    steps[1:] = gap.transpose(0, 3, 1, 2)
+    n_time, n_tracks, n_keypoints = position.shape[:3]
+    steps = np.zeros((n_time, n_keypoints, n_tracks, n_tracks))
+    for start in range(1, n_time, CHUNK_FRAMES):  # in blocks: the differences are large
+        now = slice(start, start + CHUNK_FRAMES)
+        before = slice(start - 1, min(start + CHUNK_FRAMES, n_time) - 1)
+        gap = np.linalg.norm(position[now, :, None] - position[before, None], axis=-1)
+        gap = np.nan_to_num(np.minimum(gap / body_length_px, MAX_STEP_BL), nan=0.0)
+        steps[now] = gap.transpose(0, 3, 1, 2)  # (time, to, from, keypoint) -> keypoint first
     return steps
 
 
@@ -147,15 +151,26 @@ def repair_identity(position: np.ndarray, votes: np.ndarray, fps: float,
     moved = (perms != tracks).sum(-1) * params.move_cost_per_s / fps  # (state,)
     repaired = relabelled
     for _ in range(BODYPART_PASSES):  # skeletons of the last pass: drifted parts put back
-        skeleton = _skeleton_cost(relabelled, repaired, usual, body_length_px)
-        score = votes_by_part - params.skeleton_weight * skeleton
-        part_emission = score[:, :, tracks, perms].sum(-1) - moved  # (time, keypoint, state)
+        score = votes_by_part - params.skeleton_weight * _skeleton_cost(
+            relabelled, repaired, usual, body_length_px)
+        part_emission = _permuted_sum(score, perms)  # (time, keypoint, state)
+        del score  # a long video: let the Viterbi pass have that memory
+        part_emission -= moved
         bodypart_state = viterbi_with_motion(part_emission, steps, perms, params.motion_weight,
                                              params.min_bodypart_s * fps)
         within = inverse[bodypart_state].transpose(0, 2, 1)  # (time, colour, keypoint)
         repaired = np.take_along_axis(relabelled, np.repeat(within[..., None], 2, -1), axis=1)
     source = np.take_along_axis(animal_source[:, :, None], within, axis=1)
     return Repair(source, animal_source, track_evidence[rows, animal_source], body_length_px)
+
+
+def _permuted_sum(score: np.ndarray, perms: np.ndarray) -> np.ndarray:
+    """(..., state): sum over tracks j of ``score[..., j, perms[state, j]]``, one track at a
+    time (gathering all tracks at once would hold n_tracks times the result in memory)."""
+    total = np.zeros((*score.shape[:-2], len(perms)))
+    for track in range(perms.shape[1]):
+        total += score[..., track, perms[:, track]]
+    return total
 
 
 def _skeleton_cost(points: np.ndarray, bodies: np.ndarray, usual: np.ndarray,
@@ -182,13 +197,19 @@ def _skeleton_cost(points: np.ndarray, bodies: np.ndarray, usual: np.ndarray,
     return cost
 
 
-# Frames per block of the skeleton cost (its intermediate is 36 numbers per point pair).
-CHUNK_FRAMES = 20_000
+# Frames per block of the skeleton cost (its intermediates hold keypoints squared numbers per
+# pair of animals: a block of 4,000 frames of 4 mice is about 40 MB each).
+CHUNK_FRAMES = 4_000
+
+
+# The usual distances between body parts come from at most this many frames, spread evenly.
+USUAL_DISTANCE_FRAMES = 10_000
 
 
 def _usual_distances(position: np.ndarray) -> np.ndarray:
     """(keypoint, keypoint): the median distance between two body parts of one animal."""
-    gaps = np.linalg.norm(position[:, :, :, None] - position[:, :, None], axis=-1)
+    sample = position[::max(1, len(position) // USUAL_DISTANCE_FRAMES)]
+    gaps = np.linalg.norm(sample[:, :, :, None] - sample[:, :, None], axis=-1)
     with warnings.catch_warnings():  # a body part never tracked: no usual distance
         warnings.simplefilter("ignore", RuntimeWarning)
         return np.nan_to_num(np.nanmedian(gaps.reshape(-1, *gaps.shape[2:]), axis=0))
