@@ -9,7 +9,7 @@ TF_STAMP := $(TF_VENV)/.installed-tf
 
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install install-tf system-deps demo test lint nf-lint nextflow-runtime nextflow-test \
+.PHONY: install install-tf system-deps demo identity-demo test lint nf-lint nextflow-runtime nextflow-test \
 	container-check clean
 
 # Debian packages: ffmpeg/ffprobe and libzbar0 (pyzbar's QR decoding) for the crop step,
@@ -61,6 +61,14 @@ demo: install
 		--out demo_output $(DEMO_CROP) --params examples/demo_experiment/params.yaml \
 		--control vehicle --clips-per-mouse 2 --truth examples/demo_experiment/truth_bouts.csv
 
+# Identity repair on a rendered 20-s open arena with four colour-marked mice: the injected
+# errors are in identity_demo/arena_injected_errors.csv, the repairs in
+# identity_demo/identity/arena_identity_events.csv.
+identity-demo: install
+	$(PY) examples/make_identity_demo.py identity_demo
+	$(VENV)/bin/scratchflow identity identity_demo/arena.mp4 identity_demo/arena.h5 \
+		--colours red,green,blue,yellow --out identity_demo/identity
+
 # Everything in .venv (the Nextflow pipeline included), then the TensorFlow engine's tests in
 # .venv-tf.
 test: install install-tf nextflow-runtime
@@ -100,4 +108,4 @@ container-check: install nextflow-runtime
 	scripts/containers/check.sh
 
 clean:
-	rm -rf $(VENV) $(TF_VENV) demo_output .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TF_VENV) demo_output identity_demo .pytest_cache .ruff_cache

@@ -6,18 +6,22 @@ import re
 from dataclasses import fields
 from pathlib import Path
 
+import pytest
 import yaml
 
+from scratchflow.identity import IdentityParams
 from scratchflow.quantify import ScratchParams
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_every_parameter_is_documented_with_its_default():
-    table = (REPO / "docs" / "parameters.md").read_text()
-    for field in fields(ScratchParams):
+@pytest.mark.parametrize("params, doc", [(ScratchParams, "parameters.md"),
+                                         (IdentityParams, "identity.md")])
+def test_every_parameter_is_documented_with_its_default(params, doc):
+    table = (REPO / "docs" / doc).read_text()
+    for field in fields(params):
         row = re.search(rf"^\| `{field.name}` \| ([^|]+) \|", table, re.MULTILINE)
-        assert row, f"{field.name} is not documented in docs/parameters.md"
+        assert row, f"{field.name} is not documented in docs/{doc}"
         assert float(row.group(1)) == float(field.default), field.name
 
 

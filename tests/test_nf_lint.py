@@ -214,6 +214,7 @@ def test_repo_nextflow_files_are_linted(lint_results):
         "conf/awsbatch.config",
         "conf/nf_schema.config",
         "modules/local/crop_videos/main.nf",
+        "modules/local/identity/main.nf",
         "modules/local/pose_dlc/main.nf",
         "modules/local/quantify/main.nf",
         "modules/local/summarise/main.nf",

@@ -187,6 +187,30 @@ def test_quantify_script_runs_on_real_pose(shared_data, tmp_path):
     assert re.search(r"scratchflow: \d+\.\d+", versions), versions
 
 
+def test_identity_script_runs_on_a_rendered_arena(tmp_path):
+    from scratchflow.devtools.synthetic_colony import ColonySettings, render_colony
+    from scratchflow.formats import dlc
+
+    arena = tmp_path / "inputs"
+    colony = render_colony(arena, "arena", ColonySettings(colours=("red", "green"), seconds=2,
+                                                          width=320, height=240,
+                                                          body_length_px=40), seed=4)
+    tracks = dlc.write(dlc.pose_table(colony.truth), arena / "arenaDLC_multi.h5")
+    task = tmp_path / "task"
+    task.mkdir()
+    for staged in (colony.video, tracks):  # staged as Nextflow stages inputs: symlinks
+        (task / staged.name).symlink_to(staged)
+    values = {"meta.id": "arena1", "meta.colours": "red,green", "video": colony.video.name,
+              "pose": tracks.name, "task.process": "IDENTITY", "task.ext.args ?: ''": "",
+              'task.ext.prefix ?: "${meta.id}"': "arena1", "prefix": "arena1",
+              "identity_params ? \"--params ${identity_params}\" : ''": ""}
+    proc = run_task(render(process_block("identity", "script"), values), task)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert_outputs("identity", values, task)
+    provenance = json.loads((task / "arena1_identity_provenance.json").read_text())
+    assert provenance["step"] == "identity" and list(provenance["colours"]) == ["red", "green"]
+
+
 def test_quantify_script_passes_detector_params(shared_data, tmp_path):
     stem = _stage_pose(shared_data, tmp_path)
     default_yaml = subprocess.run(
@@ -292,6 +316,8 @@ STUB_VALUES = {
                     "prefix": "raw1"},
     "pose_dlc": {"meta.id": "m1", "task.process": "POSE_DLC", PREFIX: "m1", "prefix": "m1"},
     "quantify": {"meta.id": "m1", "task.process": "QUANTIFY", PREFIX: "m1", "prefix": "m1"},
+    "identity": {"meta.id": "arena1", "task.process": "IDENTITY", PREFIX: "arena1",
+                 "prefix": "arena1"},
     "summarise": {"meta.id": "exp1", "task.process": "SUMMARISE"},
 }
 

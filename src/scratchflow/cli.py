@@ -523,6 +523,43 @@ def clips(sources, out_dir, per_mouse, seed, margin_s, overwrite):
         sys.exit(1)
 
 
+@main.command()
+@click.argument("video", type=click.Path(dir_okay=False))
+@click.argument("pose_file", metavar="POSE", type=click.Path(dir_okay=False))
+@click.option("--colours", required=True, metavar="NAME,NAME,...",
+              help="Each mouse's fur colour: names from the hue table (docs/identity.md) "
+              "or NAME=H0-H1,S,V ranges.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the repaired tracks, the repairs and per-frame CSVs, the QC "
+              "figure and the provenance JSON (docs/identity.md).")
+@click.option("--learn-colours", is_flag=True,
+              help="Fit each colour's hue range to the fur this video shows, starting from "
+              "the named range.")
+@click.option("--params", "params_path", type=click.Path(dir_okay=False),
+              help="YAML of identity parameters (docs/identity.md).")
+def identity(video, pose_file, colours, out_dir, learn_colours, params_path):
+    """Repair the identities of colour-marked mice tracked in one arena (VIDEO, its POSE
+    tracks: multi-animal DeepLabCut .h5 or _el.h5, or a SLEAP analysis file).
+
+    Undoes whole-animal switches and body parts carried by the wrong mouse, names each
+    mouse by its colour and writes every repair made, with its confidence."""
+    from scratchflow.identity import IdentityParams
+    from scratchflow.identity.colours import parse_colours
+    from scratchflow.identity.step import IdentityRequest, identify
+
+    params = IdentityParams.from_yaml(params_path) if params_path else IdentityParams()
+    request = IdentityRequest(Path(video), Path(pose_file), parse_colours(colours),
+                              writable_folder(out_dir), params, learn_colours)
+    done = identify(request)
+    if learn_colours:
+        click.echo("learned hue ranges: " + ", ".join(
+            f"{c.name} {c.hue[0]:g}-{c.hue[1]:g} deg" for c in done.colours))
+    counts = done.events["kind"].value_counts().to_dict()
+    click.echo(f"{pose_file}: {len(done.events)} repair(s) "
+               f"({', '.join(f'{n} {kind}' for kind, n in counts.items()) or 'none needed'}), "
+               f"{done.frames_per_s:.0f} frames/s: wrote {done.paths['tracks']}")
+
+
 @main.command("params")
 def show_params():
     """Print the default detector parameters as YAML, each with a comment line saying what it

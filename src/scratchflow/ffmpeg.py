@@ -144,3 +144,21 @@ def read_frames(info: VideoInfo, pix_fmt: str = "rgb24") -> Iterator[np.ndarray]
             raise InputError(info.path, f"ffmpeg could not decode the video (exit {code}): "
                              f"{reason}", "check the video plays; a truncated or corrupt file "
                              "must be re-copied")
+
+
+def read_keyframes(info: VideoInfo, pix_fmt: str = "rgb24") -> Iterator[np.ndarray]:
+    """Decode only the key frames, in order: a sample spread over the whole video for the
+    cost of a few frames (the decoder skips the rest), for statistics such as a background."""
+    channels = {"rgb24": 3, "bgr24": 3, "gray": 1}[pix_fmt]
+    size = info.width * info.height * channels
+    cmd = [tool("ffmpeg"), "-nostdin", "-v", "error", "-skip_frame", "nokey", "-i",
+           str(info.path), "-map", "0:v:0", "-fps_mode", "passthrough", "-f", "rawvideo",
+           "-pix_fmt", pix_fmt, "pipe:1"]
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        while len(chunk := process.stdout.read(size)) == size:
+            yield np.frombuffer(chunk, np.uint8).reshape(info.height, info.width, channels)
+    finally:
+        process.stdout.close()
+        process.kill()
+        process.wait()

@@ -40,3 +40,17 @@ def read_sleap(h5, path: Path, fps: float | None) -> PoseData:
 
 def _text(value) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def write_sleap(pose: PoseData, path: str | Path) -> Path:
+    """``pose`` as a SLEAP analysis file (the arrays ``read_sleap`` reads), atomically."""
+    import tables
+
+    from scratchflow import outputs
+
+    with outputs.atomic_path(path) as tmp, tables.open_file(tmp, "w") as h5:
+        h5.create_array("/", "tracks", pose.position.transpose(1, 3, 2, 0))
+        h5.create_array("/", "point_scores", pose.likelihood.transpose(1, 2, 0))
+        h5.create_array("/", "node_names", [name.encode() for name in pose.keypoints])
+        h5.create_array("/", "track_names", [name.encode() for name in pose.individuals])
+    return Path(path)

@@ -8,21 +8,19 @@ in docs/parameters.md (a test keeps the two in step); each carries its valid ran
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import yaml
 
-from scratchflow.errors import InputError
+from scratchflow.param_file import RangedParams
 
 
-def _range(low: float, high: float = math.inf, *, low_open: bool = False) -> dict:
+def _range(low: float, high: float = float("inf"), *, low_open: bool = False) -> dict:
     return {"range": (low, high, low_open)}
 
 
 @dataclass(frozen=True)
-class ScratchParams:
+class ScratchParams(RangedParams):
     # Stroke frequency band: mouse hind-limb scratching runs at roughly 10-25 Hz.
     min_stroke_hz: float = field(default=8.0, metadata=_range(0, low_open=True))
     max_stroke_hz: float = field(default=30.0, metadata=_range(0, low_open=True))
@@ -66,52 +64,19 @@ class ScratchParams:
     # Width of the time bins of the time-binned counts.
     bin_s: float = field(default=300.0, metadata=_range(0, 1e6, low_open=True))
 
-    def __post_init__(self):
-        problems = [p for f in fields(self) if (p := _out_of_range(f, getattr(self, f.name)))]
-        if not self.min_stroke_hz < self.max_stroke_hz:
-            problems.append(
-                f"min_stroke_hz ({self.min_stroke_hz:g}) must be below max_stroke_hz "
-                f"({self.max_stroke_hz:g})"
-            )
-        if problems:
-            raise ValueError("; ".join(problems))
+    HINT = "see `scratchflow params` for every valid range"
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict, source: str | None = None) -> ScratchParams:
-        known = {f.name: f.type for f in fields(cls)}
-        unknown = sorted(set(values) - set(known))
-        if unknown:
-            raise InputError(
-                source, f"unknown parameter(s) {unknown}", f"valid names: {', '.join(known)}"
-            )
-        try:
-            typed = {k: _typed(k, known[k], v) for k, v in values.items()}
-            return cls(**typed)
-        except (TypeError, ValueError) as err:
-            raise InputError(source, f"invalid parameter value: {err}",
-                             "see `scratchflow params` for every valid range") from err
-
-    @classmethod
-    def from_yaml(cls, path: str | Path) -> ScratchParams:
-        try:
-            values = yaml.safe_load(Path(path).read_text()) or {}
-        except (OSError, yaml.YAMLError) as err:
-            raise InputError(path, f"cannot read parameter file: {err}", None) from err
-        if not isinstance(values, dict):
-            raise InputError(path, "parameter file must be a mapping of name: value", None)
-        return cls.from_dict(values, str(path))
-
-    def to_yaml(self) -> str:
-        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+    def extra_problems(self) -> list[str]:
+        if self.min_stroke_hz < self.max_stroke_hz:
+            return []
+        return [f"min_stroke_hz ({self.min_stroke_hz:g}) must be below max_stroke_hz "
+                f"({self.max_stroke_hz:g})"]
 
     def to_commented_yaml(self) -> str:
         """The YAML of ``to_yaml`` with a comment line per field: meaning, unit, range."""
         lines = ["# Scratch detector parameters (docs/parameters.md). Edit, then pass --params.\n"]
         for name, value in self.to_dict().items():
-            lines.append(f"# {HELP[name]} Valid: {valid_range(name)}.\n")
+            lines.append(f"# {HELP[name]} Valid: {self.valid_range(name)}.\n")
             lines.append(yaml.safe_dump({name: value}, sort_keys=False))
         return "".join(lines)
 
@@ -147,31 +112,3 @@ HELP = {
     "bin_s": "Seconds. Width of the time bins.",
 }
 
-
-def valid_range(name: str) -> str:
-    """The valid range of a parameter, as the messages and docs write it."""
-    low, high, low_open = next(f for f in fields(ScratchParams) if f.name == name).metadata["range"]
-    upper = "" if math.isinf(high) else f" and <= {high:g}"
-    return f"{'>' if low_open else '>='} {low:g}{upper}"
-
-
-def _out_of_range(spec, value) -> str | None:
-    low, high, low_open = spec.metadata["range"]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return f"{spec.name} must be a finite number, got {value!r}"
-    if spec.type == "int" and value != int(value):
-        return f"{spec.name} must be a whole number, got {value!r}"
-    if (value <= low if low_open else value < low) or value > high:
-        return f"{spec.name} must be {valid_range(spec.name)}, got {value!r}"
-    return None
-
-
-def _typed(name: str, kind: str, value):
-    """YAML gives ints, floats and strings; refuse anything that is not a plain number."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    if kind == "int":
-        if value != int(value):
-            raise ValueError(f"{name} must be a whole number, got {value!r}")
-        return int(value)
-    return float(value)

@@ -1,0 +1,215 @@
+"""Which track carries which colour, frame by frame, and which body part belongs to whom.
+
+Two passes, each a Viterbi search over the permutations of tracks to colours:
+
+1. Whole animals. A track's colour evidence is the mean of its keypoints' votes; a switch
+   of identities (the tracker swapping two mice for seconds) shows as a stretch in which
+   another permutation explains the colours better by more than the fixed switching cost.
+2. Body parts. For each keypoint, the points of all animals are permuted again, scored by
+   their own colour, by how badly each fits each animal's skeleton (its distances to that
+   animal's other keypoints against their usual values, the median over them) and by
+   motion continuity: a permutation whose points jump further from one frame to the next
+   costs more, and every moved part costs a little per second. This undoes drift and
+   jumps: a few body parts carried by the wrong animal for a few frames.
+
+Where colour is hidden (mice overlapping) the evidence is weak and the Viterbi keeps the
+assignment it had; the confidence then says how sure the colour is.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from scratchflow.identity.params import IdentityParams
+
+# The skeleton and motion terms saturate: a point two body lengths away is simply elsewhere.
+MAX_SKELETON_BL = 2.0
+MAX_STEP_BL = 2.0
+# Body-part passes: the second judges each part against skeletons the first repaired.
+BODYPART_PASSES = 2
+# Ties between permutations are broken towards the tracker's own assignment.
+TIE_BREAK = 1e-6
+
+
+@dataclass(frozen=True)
+class Repair:
+    """``source[t, c, k]``: the input track whose keypoint k becomes colour c's at frame t."""
+
+    source: np.ndarray  # (time, colour, keypoint) int
+    animal_source: np.ndarray  # (time, colour): after the whole-animal pass only
+    evidence: np.ndarray  # (time, colour, colour) track evidence of colour c's output track
+    body_length_px: float
+
+
+def permutations(n: int) -> np.ndarray:
+    """(n!, n): row s maps track j to colour ``perms[s, j]``; row 0 is the identity."""
+    return np.array(list(itertools.permutations(range(n))), dtype=np.int64)
+
+
+def viterbi(emission: np.ndarray, switch_cost: float) -> np.ndarray:
+    """The state path maximising the summed emission (time, ..., state) minus
+    ``switch_cost`` per change of state, independently for every leading index."""
+    n_time, n_states = emission.shape[0], emission.shape[-1]
+    score = emission[0].astype(np.float64)
+    came_from = np.empty(emission.shape, np.int16)  # 6 mice are 720 states: int16 holds it
+    stay = np.arange(n_states, dtype=np.int32)
+    for t in range(1, n_time):
+        best = score.argmax(-1)
+        jump = np.take_along_axis(score, best[..., None], -1) - switch_cost
+        switch = jump > score
+        came_from[t] = np.where(switch, best[..., None], stay)
+        score = np.where(switch, jump, score) + emission[t]
+    path = np.empty(emission.shape[:-1], np.int64)
+    path[-1] = score.argmax(-1)
+    for t in range(n_time - 1, 0, -1):
+        path[t - 1] = np.take_along_axis(came_from[t], path[t][..., None], -1)[..., 0]
+    return path
+
+
+def viterbi_with_motion(emission: np.ndarray, steps: np.ndarray, perms: np.ndarray,
+                        motion_weight: float, switch_cost: float) -> np.ndarray:
+    """The permutation path per keypoint maximising emission (time, keypoint, state) minus,
+    between frames, ``motion_weight`` times the distance the permuted points travel
+    (``steps[t, k, j, i]``: from track i at t-1 to track j at t) and ``switch_cost`` per
+    change of permutation."""
+    n_time, n_keypoints, n_states = emission.shape
+    inverse = np.argsort(perms, axis=1)  # inverse[s, c]: the track colour c takes
+    # travelled[k, s_before, s_now] = sum over colours of the step its points make
+    now, before = inverse[None, :, :], inverse[:, None, :]
+    changed = switch_cost * (np.arange(n_states)[:, None] != np.arange(n_states))
+    score = emission[0].astype(np.float64)
+    came_from = np.empty(emission.shape, np.int16)  # 6 mice are 720 states: int16 holds it
+    for t in range(1, n_time):
+        travelled = steps[t][:, now, before].sum(-1)  # (keypoint, before, now)
+        options = score[:, :, None] - motion_weight * travelled - changed
+        came_from[t] = options.argmax(1)
+        score = np.take_along_axis(options, came_from[t][:, None, :], 1)[:, 0] + emission[t]
+    path = np.empty((n_time, n_keypoints), np.int64)
+    path[-1] = score.argmax(-1)
+    keypoints = np.arange(n_keypoints)
+    for t in range(n_time - 1, 0, -1):
+        path[t - 1] = came_from[t][keypoints, path[t]]
+    return path
+
+
+def _step_lengths(position: np.ndarray, body_length_px: float) -> np.ndarray:
+    """(time, keypoint, to, from): body lengths (capped) from track ``from``'s point at t-1 to
+    track ``to``'s at t; 0 where either is missing (no say) and at the first frame."""
+    n_time, n_tracks, n_keypoints = position.shape[:3]
+    steps = np.zeros((n_time, n_keypoints, n_tracks, n_tracks))
+    for start in range(1, n_time, CHUNK_FRAMES):  # in blocks: the differences are large
+        now = slice(start, start + CHUNK_FRAMES)
+        before = slice(start - 1, min(start + CHUNK_FRAMES, n_time) - 1)
+        gap = np.linalg.norm(position[now, :, None] - position[before, None], axis=-1)
+        gap = np.nan_to_num(np.minimum(gap / body_length_px, MAX_STEP_BL), nan=0.0)
+        steps[now] = gap.transpose(0, 3, 1, 2)  # (time, to, from, keypoint) -> keypoint first
+    return steps
+
+
+def keypoint_votes(counts: np.ndarray, n_samples: int, params: IdentityParams) -> np.ndarray:
+    """(time, track, keypoint, colour) votes in 0-1: the colour shares of a keypoint's
+    coloured samples, scaled down where few samples were coloured."""
+    total = counts.sum(-1, dtype=np.float32)
+    weight = np.minimum(1.0, total / (params.full_evidence_fraction * n_samples))
+    return counts / np.maximum(total, 1.0)[..., None] * weight[..., None]
+
+
+def estimate_body_length(position: np.ndarray) -> float:
+    """Median over frames and animals of the largest distance between two keypoints."""
+    gaps = np.linalg.norm(position[:, :, :, None] - position[:, :, None], axis=-1)
+    widest = np.nanmax(np.where(np.isnan(gaps), -np.inf, gaps), axis=(-1, -2))
+    widest = widest[np.isfinite(widest) & (widest > 0)]
+    return float(np.median(widest)) if len(widest) else float("nan")
+
+
+def repair_identity(position: np.ndarray, votes: np.ndarray, fps: float,
+                    params: IdentityParams, body_length_px: float) -> Repair:
+    """Assign colours to tracks (whole animals), then body parts to animals."""
+    n_time, n_tracks, n_keypoints = votes.shape[:3]
+    perms = permutations(n_tracks)
+    inverse = np.argsort(perms, axis=1)  # inverse[s, c]: the track that gets colour c
+    tracks = np.arange(n_tracks)
+
+    track_evidence = votes.mean(axis=2)  # (time, track, colour)
+    emission = track_evidence[:, tracks, perms].sum(-1)  # (time, state)
+    emission[:, 0] += TIE_BREAK
+    animal_state = viterbi(emission, params.min_switch_s * fps)
+    animal_source = inverse[animal_state]  # (time, colour)
+
+    rows = np.arange(n_time)[:, None]
+    relabelled = position[rows, animal_source]  # (time, colour, keypoint, 2)
+    relabelled_votes = votes[rows, animal_source]  # (time, colour, keypoint, colour)
+    votes_by_part = np.moveaxis(relabelled_votes, 1, 2)  # (time, keypoint, from, to colour)
+    steps = _step_lengths(relabelled, body_length_px)
+    usual = _usual_distances(relabelled)
+    # Moving a body part away from its whole-animal track is a claim that needs evidence:
+    # where two mice's parts coincide (noses meeting) the tracker's assignment stands.
+    moved = (perms != tracks).sum(-1) * params.move_cost_per_s / fps  # (state,)
+    repaired = relabelled
+    for _ in range(BODYPART_PASSES):  # skeletons of the last pass: drifted parts put back
+        score = votes_by_part - params.skeleton_weight * _skeleton_cost(
+            relabelled, repaired, usual, body_length_px)
+        part_emission = _permuted_sum(score, perms)  # (time, keypoint, state)
+        del score  # a long video: let the Viterbi pass have that memory
+        part_emission -= moved
+        bodypart_state = viterbi_with_motion(part_emission, steps, perms, params.motion_weight,
+                                             params.min_bodypart_s * fps)
+        within = inverse[bodypart_state].transpose(0, 2, 1)  # (time, colour, keypoint)
+        repaired = np.take_along_axis(relabelled, np.repeat(within[..., None], 2, -1), axis=1)
+    source = np.take_along_axis(animal_source[:, :, None], within, axis=1)
+    return Repair(source, animal_source, track_evidence[rows, animal_source], body_length_px)
+
+
+def _permuted_sum(score: np.ndarray, perms: np.ndarray) -> np.ndarray:
+    """(..., state): sum over tracks j of ``score[..., j, perms[state, j]]``, one track at a
+    time (gathering all tracks at once would hold n_tracks times the result in memory)."""
+    total = np.zeros((*score.shape[:-2], len(perms)))
+    for track in range(perms.shape[1]):
+        total += score[..., track, perms[:, track]]
+    return total
+
+
+def _skeleton_cost(points: np.ndarray, bodies: np.ndarray, usual: np.ndarray,
+                   body_length_px: float) -> np.ndarray:
+    """(time, keypoint, from, to): how badly track ``from``'s point fits animal ``to``'s
+    skeleton in ``bodies``, in body lengths (capped): the median, over ``to``'s other
+    keypoints, of how far the point's distance to each differs from the ``usual`` distance
+    between those body parts. The median keeps the answer right while a minority of the
+    other keypoints is misplaced."""
+    n_time, n_animals, n_keypoints = points.shape[:3]
+    cost = np.empty((n_time, n_keypoints, n_animals, n_animals))
+    others = ~np.eye(n_keypoints, dtype=bool)
+    for start in range(0, n_time, CHUNK_FRAMES):
+        chunk = slice(start, start + CHUNK_FRAMES)
+        # distance[t, from, to, k, j]: from's keypoint k to to's keypoint j
+        distance = np.linalg.norm(points[chunk][:, :, None, :, None]
+                                  - bodies[chunk][:, None, :, None], axis=-1)
+        misfit = np.where(others, np.abs(distance - usual) / body_length_px, np.nan)
+        with warnings.catch_warnings():  # all-NaN rows: nothing tracked, no say
+            warnings.simplefilter("ignore", RuntimeWarning)
+            median = np.nanmedian(misfit, axis=-1)  # (t, from, to, k)
+        cost[chunk] = np.nan_to_num(np.minimum(median, MAX_SKELETON_BL),
+                                    nan=0.0).transpose(0, 3, 1, 2)
+    return cost
+
+
+# Frames per block of the skeleton cost (its intermediates hold keypoints squared numbers per
+# pair of animals: a block of 4,000 frames of 4 mice is about 40 MB each).
+CHUNK_FRAMES = 4_000
+
+
+# The usual distances between body parts come from at most this many frames, spread evenly.
+USUAL_DISTANCE_FRAMES = 10_000
+
+
+def _usual_distances(position: np.ndarray) -> np.ndarray:
+    """(keypoint, keypoint): the median distance between two body parts of one animal."""
+    sample = position[::max(1, len(position) // USUAL_DISTANCE_FRAMES)]
+    gaps = np.linalg.norm(sample[:, :, :, None] - sample[:, :, None], axis=-1)
+    with warnings.catch_warnings():  # a body part never tracked: no usual distance
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nan_to_num(np.nanmedian(gaps.reshape(-1, *gaps.shape[2:]), axis=0))

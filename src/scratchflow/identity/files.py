@@ -1,0 +1,30 @@
+"""What ``scratchflow identity`` writes per pose file, by name.
+
+Per pose file ``<stem>.h5``, in the output folder: ``<stem>_identity.h5`` (the repaired
+tracks, DeepLabCut's multi-animal layout, individuals named by colour),
+``<stem>_identity_events.csv`` (one row per repair), ``<stem>_identity_frames.csv`` (per
+frame and colour: the track it came from and the confidence), ``<stem>_identity.png`` (the
+QC timeline) and ``<stem>_identity_provenance.json``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+STEP = "identity"
+SUFFIXES = {
+    "tracks": "_identity.h5",
+    "events": "_identity_events.csv",
+    "frames": "_identity_frames.csv",
+    "figure": "_identity.png",
+    "provenance": "_identity_provenance.json",
+}
+EVENT_COLUMNS = ("event_id", "kind", "start_frame", "end_frame", "start_s", "end_s",
+                 "individuals", "bodyparts", "confidence")
+FRAME_COLUMNS = ("frame", "time_s", "individual", "source_track", "confidence")
+EVENT_KINDS = ("switch", "drift", "jump")
+
+
+def paths(out_dir: Path, stem: str) -> dict[str, Path]:
+    """Every output of the pose file ``<stem>``, by kind."""
+    return {kind: Path(out_dir) / f"{stem}{suffix}" for kind, suffix in SUFFIXES.items()}

@@ -1,0 +1,403 @@
+"""The identity step: worked repairs on small arrays, a tiny rendered arena end to end, and
+every bad input refused with an error that names the file and the fix."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from scratchflow.cli import main
+from scratchflow.devtools import synthetic_colony
+from scratchflow.devtools.identity_score import idf1, score, switches_per_minute
+from scratchflow.devtools.synthetic_colony import ColonySettings, render_colony
+from scratchflow.errors import InputError
+from scratchflow.formats import PoseData, dlc, load_pose
+from scratchflow.formats.sleap import write_sleap
+from scratchflow.identity import IdentityParams
+from scratchflow.identity.assign import permutations, repair_identity, viterbi
+from scratchflow.identity.colours import (
+    HUE_TABLE,
+    class_table,
+    learn_colours,
+    parse_colours,
+    pixel_index,
+)
+from scratchflow.identity.events import event_table
+from scratchflow.identity.files import SUFFIXES
+
+FPS = 10.0
+BODY_PX = 40.0
+
+
+# --- worked examples on arrays ----------------------------------------------------------------
+
+def test_viterbi_switches_only_for_evidence_worth_the_cost():
+    emission = np.zeros((10, 2))
+    emission[:, 0] = 1.0
+    emission[4:6, 1] = 3.0  # two frames where state 1 is better by 2 each: a gain of 4
+    assert viterbi(emission, 1.0).tolist() == [0, 0, 0, 0, 1, 1, 0, 0, 0, 0]  # 2 switches: 2
+    assert viterbi(emission, 5.0).tolist() == [0] * 10  # 2 switches cost 10 > 4
+
+
+def test_permutations_start_with_the_identity():
+    perms = permutations(3)
+    assert perms.shape == (6, 3)
+    assert perms[0].tolist() == [0, 1, 2]
+
+
+def two_mice(n_time: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    """Two three-keypoint mice walking in parallel 4 body lengths apart, and votes that say
+    track 0 is colour 0 and track 1 colour 1 at every keypoint."""
+    t = np.arange(n_time)[:, None]
+    body = np.array([[0.5, 0.0], [0.0, 0.0], [-0.5, 0.0]]) * BODY_PX
+    start = np.array([[100.0, 100.0], [100.0, 100.0 + 4 * BODY_PX]])
+    position = (start[None, :, None] + body[None, None]
+                + np.stack([0.05 * BODY_PX * t, 0 * t], -1)[:, :, None])
+    votes = np.zeros((n_time, 2, 3, 2))
+    votes[:, 0, :, 0] = 1.0
+    votes[:, 1, :, 1] = 1.0
+    return position, votes
+
+
+def test_a_whole_animal_switch_is_undone_exactly():
+    position, votes = two_mice()
+    switched = slice(10, 30)  # the tracker swapped the two mice for 2 s
+    position[switched] = position[switched, ::-1]
+    votes[switched] = votes[switched, ::-1]
+    repair = repair_identity(position, votes, FPS, IdentityParams(), BODY_PX)
+    expected = np.tile([0, 1], (40, 1))
+    expected[switched] = [1, 0]
+    assert repair.animal_source.tolist() == expected.tolist()
+    assert (repair.source == expected[:, :, None]).all()  # no body part moved on its own
+
+
+def test_a_jump_of_one_body_part_is_put_back_and_nothing_else_moves():
+    position, votes = two_mice()
+    jumped = slice(5, 8)  # keypoint 1 of each mouse carried by the other for 3 frames
+    position[jumped, :, 1] = position[jumped, ::-1, 1]
+    votes[jumped, :, 1] = votes[jumped, ::-1, 1]
+    repair = repair_identity(position, votes, FPS, IdentityParams(), BODY_PX)
+    expected = np.tile(np.array([0, 1])[:, None], (40, 1, 3))
+    expected[jumped, :, 1] = [1, 0]
+    assert repair.animal_source.tolist() == np.tile([0, 1], (40, 1)).tolist()
+    assert repair.source.tolist() == expected.tolist()
+
+
+def test_untracked_points_stay_where_they_are_and_say_nothing():
+    position, votes = two_mice()
+    position[12:18, 0, 2] = np.nan  # mouse 0's tail lost for 6 frames, as a tracker loses it
+    votes[12:18, 0, 2] = 0.0  # no position: no colour sampled
+    position[30:, 1] = np.nan  # mouse 1 gone for the last 10 frames
+    votes[30:, 1] = 0.0
+    repair = repair_identity(position, votes, FPS, IdentityParams(), BODY_PX)
+    assert (repair.source == np.array([0, 1])[:, None]).all()
+
+
+def test_repairs_are_reported_as_switch_or_jump_with_their_frames():
+    position, votes = two_mice()
+    position[20:35] = position[20:35, ::-1]
+    votes[20:35] = votes[20:35, ::-1]
+    position[5:8, :, 1] = position[5:8, ::-1, 1]
+    votes[5:8, :, 1] = votes[5:8, ::-1, 1]
+    repair = repair_identity(position, votes, FPS, IdentityParams(), BODY_PX)
+    events = event_table(repair, position, ["red", "green"], ("nose", "centre", "tail"), FPS,
+                         1.2, np.ones((40, 2)))
+    rows = events[["kind", "start_frame", "end_frame", "bodyparts"]].values.tolist()
+    assert rows == [["switch", 20, 34, "nose;centre;tail"], ["jump", 5, 7, "centre"]]
+    assert events["start_s"].tolist() == [2.0, 0.5]
+
+
+def test_a_swap_while_the_mice_touch_is_a_drift():
+    position, votes = two_mice()
+    position[:, 1, :, 1] -= 3.5 * BODY_PX  # side by side, half a body length apart
+    position[10:14, :, 0] = position[10:14, ::-1, 0]
+    votes[10:14, :, 0] = votes[10:14, ::-1, 0]
+    repair = repair_identity(position, votes, FPS, IdentityParams(), BODY_PX)
+    events = event_table(repair, position, ["red", "green"], ("nose", "centre", "tail"), FPS,
+                         1.2, np.ones((40, 2)))
+    assert events[["kind", "start_frame", "end_frame", "individuals", "bodyparts"]
+                  ].values.tolist() == [["drift", 10, 13, "red;green", "nose"]]
+
+
+# --- colours ----------------------------------------------------------------------------------
+
+def test_pixels_fall_in_the_colour_whose_hue_they_have():
+    colours = parse_colours("red,green,blue,yellow")
+    table = class_table(colours)
+    pixels = np.array([[220, 30, 30], [40, 200, 60], [30, 90, 220], [230, 220, 40],
+                       [150, 150, 150], [20, 20, 20], [235, 200, 200]], np.uint8)
+    # red, green, blue, yellow; grey floor, black fur and pale pink paws are no colour
+    assert table[pixel_index(pixels)].tolist() == [1, 2, 3, 4, 0, 0, 0]
+
+
+def test_the_documented_hue_table_is_the_one_used():
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "identity.md").read_text()
+    rows = re.findall(r"^\| (\w+) \| (\d+)-(\d+) \| >= ([\d.]+) \| >= ([\d.]+) \|$", doc,
+                      re.MULTILINE)
+    documented = {name: ((float(a), float(b)), float(s), float(v)) for name, a, b, s, v in rows}
+    assert documented == {c.name: (c.hue, c.saturation[0], c.value[0])
+                          for c in HUE_TABLE.values()}
+
+
+def test_a_custom_colour_range_is_parsed_with_its_floors():
+    orange, red = parse_colours("orange=15-40,0.5,0.3-0.9,red")
+    assert (orange.name, orange.hue, orange.saturation, orange.value) == (
+        "orange", (15.0, 40.0), (0.5, 1.0), (0.3, 0.9))
+    assert red.name == "red"
+
+
+def test_learned_colours_move_to_the_hues_the_mice_show():
+    rng = np.random.default_rng(0)
+    orange = np.column_stack([rng.integers(215, 240, 500), rng.integers(100, 130, 500),
+                              rng.integers(20, 40, 500)])  # hue about 25 degrees
+    green = np.column_stack([rng.integers(40, 60, 500), rng.integers(180, 210, 500),
+                             rng.integers(50, 70, 500)])  # about 125 degrees
+    floor = np.full((2000, 3), 150)  # grey pixels: no hue, left out
+    pixels = np.concatenate([orange, green, floor]).astype(np.uint8)
+    red, green_range = learn_colours(parse_colours("red,green"), pixels)
+    table = class_table([red, green_range])
+    assert (red.name, green_range.name) == ("red", "green")
+    assert (table[pixel_index(orange.astype(np.uint8))] == 1).mean() > 0.99
+    assert (table[pixel_index(green.astype(np.uint8))] == 2).mean() > 0.99
+    assert (table[pixel_index(floor.astype(np.uint8))] == 0).all()
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("red,mauve", "colour 'mauve' is not in the hue table"),
+    ("red,red", "a colour is named twice"),
+    ("pink=300-400,0.4,0.3", "hue must be within 0-360 degrees, got 300-400"),
+    ("pink=300-340,0.4", "'pink=300-340' is not NAME=H0-H1,S,V"),
+])
+def test_bad_colour_lists_say_what_is_wrong(text, problem):
+    with pytest.raises(InputError, match="--colours") as caught:
+        parse_colours(text)
+    assert problem in str(caught.value)
+    assert caught.value.fix
+
+
+def test_parameters_out_of_range_say_the_range_and_the_value():
+    with pytest.raises(InputError) as caught:
+        IdentityParams.from_dict({"min_switch_s": -1}, "p.yaml")
+    assert "min_switch_s must be > 0 and <= 60, got -1.0" in str(caught.value)
+    assert str(caught.value).startswith("p.yaml")
+
+
+# --- scoring ----------------------------------------------------------------------------------
+
+def test_idf1_of_a_track_taken_over_by_a_second_identity():
+    # one mouse for 10 frames: hypothesis 1 follows it for 6 frames, hypothesis 2 for 4
+    truth = np.zeros(10, int)
+    hypothesis = np.array([1] * 6 + [2] * 4)
+    assert idf1(truth, hypothesis) == pytest.approx(2 * 6 / 20)
+    assert idf1(truth, np.ones(10, int)) == 1.0
+    # a missed detection (-1) counts against IDF1 on the truth side only
+    assert idf1(truth, np.array([1] * 9 + [-1])) == pytest.approx(2 * 9 / 19)
+
+
+def test_idf1_agrees_with_motmetrics():
+    mm = pytest.importorskip("motmetrics")
+    rng = np.random.default_rng(0)
+    truth = np.repeat(np.arange(3)[None], 50, 0)  # three objects over 50 frames
+    # detection j matches object j; in a fifth of the frames the tracker reverses its ids
+    swapped = rng.random(50) < 0.2
+    hypothesis = np.where(swapped[:, None], truth[:, ::-1], truth) + 10
+    accumulator = mm.MOTAccumulator(auto_id=True)
+    for gt_row, hyp_row in zip(truth, hypothesis, strict=True):
+        accumulator.update(gt_row, hyp_row, np.where(np.eye(3, dtype=bool), 0.0, np.nan))
+    expected = mm.metrics.create().compute(accumulator, metrics=["idf1"])["idf1"].iloc[0]
+    assert idf1(truth.ravel(), hypothesis.ravel()) == pytest.approx(expected)
+
+
+def test_score_counts_repairs_and_new_errors_point_by_point():
+    source = np.tile(np.array([0, 1])[:, None], (10, 1, 2))  # (time, track, keypoint)
+    source[2:4, :, 0] = [1, 0]  # a jump: keypoint 0 swapped for 2 frames
+    errors = pd.DataFrame([{"kind": "jump", "start_frame": 2, "end_frame": 3}])
+    filed_under = source.copy()  # a perfect repair files every point under its own mouse
+    filed_under[8, :, 1] = [1, 0]  # ... but swaps keypoint 1 at frame 8: a new error
+    result = score(source, np.array([0, 1]), filed_under, errors, FPS)
+    assert result["accuracy_before"] == pytest.approx(36 / 40)
+    assert result["accuracy_after"] == pytest.approx(38 / 40)
+    assert result["newly_wrong"] == pytest.approx(2 / 40)
+    assert result["jump_repaired"] == 1.0
+
+
+def test_switches_are_changes_of_a_tracks_majority_mouse():
+    source = np.tile(np.array([0, 1])[:, None], (10, 1, 3))  # 10 frames at 10 fps: 1 s
+    source[2:4, :, 0] = [1, 0]  # one keypoint of three: the majority holds
+    assert switches_per_minute(source, FPS) == 0.0
+    source[6:8] = source[6:8, ::-1]  # the whole tracks swap and swap back: 2 tracks x 2
+    assert switches_per_minute(source, FPS) == pytest.approx(4 * 60)
+
+
+# --- a tiny rendered arena --------------------------------------------------------------------
+
+TINY = ColonySettings(colours=("red", "green"), seconds=4.0, fps=25, width=320, height=240,
+                      body_length_px=BODY_PX)
+SWITCHED = slice(30, 70)
+
+
+@pytest.fixture(scope="module")
+def arena(tmp_path_factory):
+    """A 4-s, two-mouse render, its tracks with the mice swapped for frames 30-69, and a
+    grey copy of the video."""
+    folder = tmp_path_factory.mktemp("arena")
+    colony = render_colony(folder, "arena", TINY, seed=4)
+    position = colony.truth.position.copy()
+    position[SWITCHED] = position[SWITCHED, ::-1]
+    tracks = PoseData(position, colony.truth.likelihood, colony.truth.keypoints,
+                      ("mouse1", "mouse2"), 25.0, "test")
+    pose_path = dlc.write(dlc.pose_table(tracks), folder / "arena.h5")
+    # the same tracks as DeepLabCut's tracklets and as a SLEAP analysis file
+    dlc.write(dlc.pose_table(tracks), folder / "arena_el.h5", key=dlc.TRACKLETS_KEY)
+    write_sleap(tracks, folder / "arena.analysis.h5")
+    grey = folder / "grey.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(colony.video), "-vf", "hue=s=0",
+                    "-c:v", "libx264", "-pix_fmt", "yuv420p", str(grey)], check=True)
+    return colony, pose_path, grey, folder
+
+
+def run_identity(*args):
+    return CliRunner().invoke(main, ["identity", *map(str, args)])
+
+
+@pytest.mark.parametrize("tracks", ["arena_el.h5", "arena.analysis.h5"])
+def test_tracklets_and_sleap_files_are_repaired_alike(arena, tmp_path, tracks):
+    colony, _, _, folder = arena
+    result = run_identity(colony.video, folder / tracks, "--colours", "red,green", "--out",
+                          tmp_path)
+    assert result.exit_code == 0, result.output
+    stem = tracks.removesuffix(".h5")
+    repaired = load_pose(tmp_path / f"{stem}_identity.h5")
+    assert np.allclose(repaired.position, colony.truth.position)
+
+
+def test_the_step_undoes_a_switch_in_a_rendered_video(arena, tmp_path):
+    colony, pose_path, _, _ = arena
+    result = run_identity(colony.video, pose_path, "--colours", "red,green", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "1 repair(s) (1 switch)" in result.output
+    repaired = load_pose(tmp_path / "arena_identity.h5")
+    assert repaired.individuals == ("red", "green")
+    assert np.allclose(repaired.position, colony.truth.position)
+    events = pd.read_csv(tmp_path / "arena_identity_events.csv")
+    assert events[["kind", "start_frame", "end_frame", "individuals"]].values.tolist() == [
+        ["switch", 30, 69, "red;green"]]
+    frames = pd.read_csv(tmp_path / "arena_identity_frames.csv")
+    assert len(frames) == 2 * 100
+    assert frames.loc[(frames.frame == 50) & (frames.individual == "red"),
+                      "source_track"].item() == "mouse2"
+    for suffix in SUFFIXES.values():
+        assert (tmp_path / f"arena{suffix}").stat().st_size > 0
+    # each mouse's repaired tracks go on to quantify, the frame rate read from their record
+    quantified = CliRunner().invoke(main, ["quantify", str(tmp_path / "arena_identity.h5"),
+                                           "--individual", "green", "--out", str(tmp_path)])
+    assert quantified.exit_code == 0, quantified.output
+    summary = pd.read_csv(tmp_path / "arena_identity_scratch_summary.csv")
+    assert summary["individual"].tolist() == ["green"]
+
+
+def test_deeplabcuts_unique_bodyparts_are_left_out(arena, tmp_path):
+    colony, pose_path, _, _ = arena
+    mice = load_pose(pose_path)
+    # DeepLabCut's 'single' individual: a unique body part (here a lamp) no mouse has
+    lamp = np.full((mice.n_frames, 1, 1, 2), 12.0)
+    position = np.concatenate([
+        np.concatenate([mice.position, np.full((mice.n_frames, 2, 1, 2), np.nan)], axis=2),
+        np.concatenate([np.full((mice.n_frames, 1, 6, 2), np.nan), lamp], axis=2)], axis=1)
+    likelihood = np.where(np.isnan(position[..., 0]), np.nan, 1.0)
+    with_lamp = PoseData(position, likelihood, (*mice.keypoints, "lamp"),
+                         (*mice.individuals, "single"), None, "test")
+    path = dlc.write(dlc.pose_table(with_lamp), tmp_path / "lamp.h5")
+    result = run_identity(colony.video, path, "--colours", "red,green", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    repaired = load_pose(tmp_path / "lamp_identity.h5")
+    assert (repaired.individuals, repaired.keypoints) == (("red", "green"), mice.keypoints)
+    assert np.allclose(repaired.position, colony.truth.position)
+
+
+def test_inputs_are_never_modified(arena, tmp_path):
+    colony, pose_path, _, _ = arena
+    before = pose_path.read_bytes(), colony.video.read_bytes()
+    run_identity(colony.video, pose_path, "--colours", "red,green", "--out", tmp_path)
+    assert (pose_path.read_bytes(), colony.video.read_bytes()) == before
+
+
+def test_a_pose_file_with_one_individual_is_refused(arena, tmp_path):
+    colony, _, _, folder = arena
+    one = replace(colony.truth, position=colony.truth.position[:, :1],
+                  likelihood=colony.truth.likelihood[:, :1], individuals=("red",))
+    single = dlc.write(dlc.pose_table(one), tmp_path / "single.h5")
+    result = run_identity(colony.video, single, "--colours", "red,green", "--out", tmp_path)
+    assert result.exit_code == 2
+    assert f"{single}: has one individual" in result.output
+    assert "fix: give multi-animal tracks" in result.output
+
+
+@pytest.mark.parametrize("colours", ["red,green,blue", "red"])
+def test_more_or_fewer_colours_than_individuals_are_refused(arena, tmp_path, colours):
+    colony, pose_path, _, _ = arena
+    result = run_identity(colony.video, pose_path, "--colours", colours, "--out", tmp_path)
+    assert result.exit_code == 2
+    n = len(colours.split(","))
+    assert f"{pose_path}: has 2 individuals (mouse1, mouse2) but {n} colour(s)" in result.output
+    assert "give exactly 2 colours" in result.output
+
+
+def test_a_video_of_another_length_is_refused(arena, tmp_path):
+    colony, _, _, _ = arena
+    short = replace(colony.truth, position=colony.truth.position[:60],
+                    likelihood=colony.truth.likelihood[:60])
+    short_path = dlc.write(dlc.pose_table(short), tmp_path / "short.h5")
+    result = run_identity(colony.video, short_path, "--colours", "red,green", "--out", tmp_path)
+    assert result.exit_code == 2
+    assert f"{colony.video}: has 100 frames, but the tracks in {short_path} have 60" \
+        in result.output
+    assert "give the video these tracks were made from" in result.output
+
+
+def test_a_colour_name_not_in_the_table_is_refused(arena, tmp_path):
+    colony, pose_path, _, _ = arena
+    result = run_identity(colony.video, pose_path, "--colours", "red,teal", "--out", tmp_path)
+    assert result.exit_code == 2
+    assert "colour 'teal' is not in the hue table" in result.output
+    assert "use one of red, orange, yellow" in result.output
+
+
+def test_a_grey_video_is_refused(arena, tmp_path):
+    _, pose_path, grey, _ = arena
+    result = run_identity(grey, pose_path, "--colours", "red,green", "--out", tmp_path)
+    assert result.exit_code == 2
+    assert f"{grey}: the video shows no fur colour around the tracked mice" in result.output
+    assert not list(tmp_path.glob("*_identity*"))
+
+
+def test_a_colour_no_mouse_wears_is_refused(arena, tmp_path):
+    colony, pose_path, _, _ = arena
+    result = run_identity(colony.video, pose_path, "--colours", "red,blue", "--out", tmp_path)
+    assert result.exit_code == 2
+    assert "colour(s) blue (0.0 %) not seen on the tracked mice" in result.output
+
+
+def test_learn_colours_fits_the_range_to_a_paint_off_the_table(tmp_path, monkeypatch):
+    # the 'red' mouse is painted orange (hue 35 degrees), outside the table's red (340-15)
+    monkeypatch.setitem(synthetic_colony.PAINT, "red", (30, 150, 235))
+    colony = render_colony(tmp_path, "orange", replace(TINY, seconds=2.0), seed=5)
+    tracks = dlc.write(dlc.pose_table(replace(colony.truth, individuals=("m1", "m2"))),
+                       tmp_path / "orange.h5")
+    out = tmp_path / "out"
+    learned = run_identity(colony.video, tracks, "--colours", "red,green", "--learn-colours",
+                           "--out", out)
+    assert learned.exit_code == 0, learned.output
+    low, high = map(float, re.search(r"red ([\d.]+)-([\d.]+) deg", learned.output).groups())
+    assert 15 < low < 35 < high < 60  # around the paint's hue, clear of the table's red
+    assert np.allclose(load_pose(out / "orange_identity.h5").position, colony.truth.position)
+    record = json.loads((out / "orange_identity_provenance.json").read_text())
+    assert record["learned_colours"] and record["colours"]["red"]["hue"] == [low, high]
