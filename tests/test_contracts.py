@@ -8,6 +8,7 @@ import pytest
 from scratchflow import upload
 from scratchflow.crop import record as crop_record
 from scratchflow.formats import pose_record
+from scratchflow.identity import files as identity_files
 from scratchflow.quantify import files as quantify_files
 from scratchflow.quantify import tune
 from scratchflow.summarise import files as summarise_files
@@ -21,6 +22,7 @@ OWNED = [
     (summarise_files.BUNDLE_DIR, summarise_files),
     (upload.MANIFEST_NAME, upload),
     (tune.TRIALS_SUFFIX, tune),
+    *[(suffix, identity_files) for suffix in identity_files.SUFFIXES.values()],
 ]
 
 
