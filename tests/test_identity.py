@@ -280,7 +280,7 @@ def test_tracklets_and_sleap_files_are_repaired_alike(arena, tmp_path, tracks):
 
 
 # The arena is filmed at 25 fps, which quantify rightly warns is too slow to count strokes.
-@pytest.mark.filterwarnings("ignore:at 25 fps strokes:UserWarning")
+@pytest.mark.filterwarnings("ignore:.*at 25 fps strokes:UserWarning")
 def test_the_step_undoes_a_switch_in_a_rendered_video(arena, tmp_path):
     colony, pose_path, _, _ = arena
     result = run_identity(colony.video, pose_path, "--colours", "red,green", "--out", tmp_path)
