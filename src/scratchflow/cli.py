@@ -568,3 +568,117 @@ def show_params():
 
     click.echo(ScratchParams().to_commented_yaml(), nl=False)
 
+
+
+@main.group(cls=_Group)
+def behaviour():
+    """Per-frame behaviour classes (drink, eat, groom, hang, mm, rear, rest, walk, ...):
+    train on annotated videos, evaluate, classify (docs/behaviour.md)."""
+
+
+def _behaviour_settings(settings_path: str | None, model: str | None, classes: str | None,
+                        out_dir: str):
+    """--settings JSON (else the defaults), with --model and --classes on top; --out checked
+    before any work."""
+    from dataclasses import replace
+
+    from scratchflow.behaviour.settings import BehaviourSettings
+
+    settings = BehaviourSettings.from_json(settings_path) if settings_path else BehaviourSettings()
+    overrides = {"model": model} if model else {}
+    if classes:
+        overrides["classes"] = tuple(name.strip() for name in classes.split(","))
+    try:
+        settings = replace(settings, **overrides)
+    except ValueError as err:
+        raise InputError(None, f"invalid option: {err}", "see docs/behaviour.md") from err
+    writable_folder(out_dir)
+    return settings
+
+
+_behaviour_training_options = _options(
+    click.argument("videos", nargs=-1, required=True,
+                   type=click.Path(exists=True, dir_okay=False)),
+    click.option("--annotations", multiple=True, required=True,
+                 type=click.Path(exists=True, dir_okay=False),
+                 help="Annotation CSV per video, in the videos' order (DeepEthoProfile's "
+                      "format or start_s,end_s,behaviour)."),
+    click.option("--settings", "settings_path", type=click.Path(exists=True, dir_okay=False),
+                 help="JSON of model settings (docs/behaviour.md)."),
+    click.option("--model", "model_kind", type=click.Choice(["pixel", "pose"]),
+                 show_default="pose", help="Classifier: frames, or the pose step's tracks."),
+    click.option("--classes", help="Comma-separated class list, in legend order "
+                 "[default: drink,eat,groom,hang,mm,rear,rest,walk]."),
+    click.option("--pose", "poses", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                 show_default="<video stem>.h5 beside each video",
+                 help="Pose file per video, in the videos' order (pose model)."),
+)
+
+
+@behaviour.command("train")
+@_behaviour_training_options
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Model folder to write.")
+def behaviour_train(videos, annotations, settings_path, model_kind, classes, poses, out_dir):
+    """Train a behaviour model on VIDEOS and their --annotations."""
+    from scratchflow.behaviour.train import train_folder
+
+    settings = _behaviour_settings(settings_path, model_kind, classes, out_dir)
+    train_folder(list(videos), list(annotations), Path(out_dir), settings, list(poses),
+                 partial(click.echo, err=True))
+    click.echo(f"wrote the {settings.model} model to {out_dir}")
+
+
+@behaviour.command("evaluate")
+@_behaviour_training_options
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the confusion matrix, figure and scores.")
+def behaviour_evaluate(videos, annotations, settings_path, model_kind, classes, poses, out_dir):
+    """Leave-one-video-out validation: frame and macro accuracy, confusion matrix."""
+    from scratchflow.behaviour.evaluate import evaluate_folder
+    from scratchflow.behaviour.recordings import open_recordings
+
+    settings = _behaviour_settings(settings_path, model_kind, classes, out_dir)
+    recordings = open_recordings(list(videos), settings, list(poses), list(annotations))
+    result = evaluate_folder(recordings, settings, Path(out_dir), partial(click.echo, err=True))
+    click.echo(f"frame accuracy {100 * result.frame_accuracy:.1f} %, macro accuracy "
+               f"{100 * result.macro_accuracy:.1f} % over {result.frames} frames; wrote {out_dir}")
+
+
+@behaviour.command("classify")
+@click.argument("videos", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False),
+              help="Model folder from `scratchflow behaviour train`.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the per-video outputs.")
+@click.option("--pose", "poses", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              show_default="<video stem>.h5 beside each video",
+              help="Pose file per video, in the videos' order (pose model).")
+@click.option("--classes", help="Comma-separated class list the model must have.")
+def behaviour_classify(videos, model_dir, out_dir, poses, classes):
+    """Per-frame behaviour of each video: DeepEthoProfile CSV, probabilities, time budget,
+    bouts, provenance. Finished videos are skipped; a failing video does not stop the others."""
+    from scratchflow.behaviour.classify import classify_video
+    from scratchflow.behaviour.model_dir import load_model
+
+    if poses and len(poses) != len(videos):
+        raise InputError(None, f"{len(videos)} video(s) but {len(poses)} --pose file(s)",
+                         "pass one --pose file per video, in the order of the videos")
+    wanted = tuple(name.strip() for name in classes.split(",")) if classes else None
+    model = load_model(model_dir, wanted)
+    writable_folder(out_dir)
+    failures = 0
+    for index, video in enumerate(videos):
+        try:
+            done = classify_video(model, Path(model_dir), Path(video), Path(out_dir),
+                                  Path(poses[index]) if poses else None,
+                                  partial(click.echo, err=True))
+        except InputError as err:
+            failures += 1
+            click.echo(f"error: {err}", err=True)
+            continue
+        state = "up to date, skipped" if done.skipped else "wrote"
+        click.echo(f"[{index + 1}/{len(videos)}] {video}: {state} {done.paths['labels']}")
+    if failures:
+        click.echo(f"{failures} of {len(videos)} video(s) failed", err=True)
+        sys.exit(1)

@@ -115,23 +115,28 @@ def write_video(path: str | Path, frames: Iterable[np.ndarray], fps: float | str
     return Path(path)
 
 
-def read_frames(info: VideoInfo, pix_fmt: str = "rgb24") -> Iterator[np.ndarray]:
-    """Decode every frame of a probed video through an ffmpeg pipe, in order, as uint8 arrays.
+def read_frames(info: VideoInfo, pix_fmt: str = "rgb24",
+                scale_to: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
+    """Decode every frame of a probed video through an ffmpeg pipe, in order, as uint8 arrays,
+    scaled by ffmpeg (area averaging) to ``scale_to`` = (width, height) when given.
 
     ``-fps_mode passthrough`` keeps the stream's frames one to one, so the count matches
     ``info.frames``.
     """
     channels = {"rgb24": 3, "bgr24": 3, "gray": 1}[pix_fmt]
-    size = info.width * info.height * channels
+    width, height = scale_to or (info.width, info.height)
+    size = width * height * channels
+    scaling = ["-vf", f"scale={width}:{height}:flags=area"] if scale_to else []
     cmd = [tool("ffmpeg"), "-nostdin", "-v", "error", "-i", str(info.path), "-map", "0:v:0",
-           "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pix_fmt, "pipe:1"]
+           *scaling, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", pix_fmt,
+           "pipe:1"]
     with tempfile.TemporaryFile() as messages:
         process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=messages)
         try:
             while chunk := process.stdout.read(size):
                 if len(chunk) < size:
                     break
-                yield np.frombuffer(chunk, np.uint8).reshape(info.height, info.width, channels)
+                yield np.frombuffer(chunk, np.uint8).reshape(height, width, channels)
             code = process.wait()
         finally:  # a reader that stops early leaves ffmpeg mid-stream: stop it
             process.stdout.close()

@@ -1,0 +1,50 @@
+"""The pose model: scikit-learn's histogram gradient boosting on per-frame pose features
+(``features``), classes weighted in balance. Cheap to train and to run; it needs the video's
+tracks from the pose step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import joblib
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+from scratchflow.behaviour.annotations import UNLABELLED
+from scratchflow.behaviour.recordings import Recording
+from scratchflow.behaviour.settings import BehaviourSettings
+from scratchflow.progress import Report
+
+
+class PoseModel:
+    def __init__(self, settings: BehaviourSettings, booster: HistGradientBoostingClassifier):
+        self.settings = settings
+        self.booster = booster
+
+    def probabilities(self, recording: Recording, report: Report | None = None) -> np.ndarray:
+        """(T, classes) probabilities; a class absent from training gets 0."""
+        found = self.booster.predict_proba(recording.inputs(self.settings, report))
+        out = np.zeros((len(found), len(self.settings.classes)), np.float32)
+        out[:, self.booster.classes_] = found
+        return out
+
+    def save(self, path: Path) -> None:
+        joblib.dump(self.booster, path, compress=3)
+
+    @classmethod
+    def load(cls, path: Path, settings: BehaviourSettings) -> PoseModel:
+        return cls(settings, joblib.load(path))
+
+
+def train_pose(recordings: list[Recording], settings: BehaviourSettings,
+               report: Report | None = None) -> PoseModel:
+    features = np.concatenate([r.inputs(settings, report) for r in recordings])
+    labels = np.concatenate([r.labels for r in recordings])
+    labelled = labels != UNLABELLED
+    booster = HistGradientBoostingClassifier(
+        max_iter=settings.boosting_iterations, learning_rate=0.1, class_weight="balanced",
+        early_stopping=False, random_state=settings.seed)
+    booster.fit(features[labelled], labels[labelled])
+    if report:
+        report(f"pose model: {booster.n_iter_} boosting iterations on {labelled.sum()} frames")
+    return PoseModel(settings, booster)
