@@ -187,3 +187,17 @@ def test_a_video_shorter_than_one_stack_is_refused(tmp_path):
     assert refused.exit_code == 2
     assert "short.mp4: video has 8 frames; the behaviour models need at least 11" in refused.output
     assert "fix: pass a longer video" in refused.output
+
+
+def test_every_setting_is_documented_with_its_default():
+    from dataclasses import fields
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "behaviour.md").read_text()
+    rows = {cells[1].strip("` "): cells[2].replace("`", "").strip()
+            for line in doc.splitlines() if (cells := line.split("|")) and len(cells) > 3}
+    defaults = BehaviourSettings().to_dict()
+    for field in fields(BehaviourSettings):
+        default = defaults[field.name]
+        shown = ", ".join(map(str, default)) if isinstance(default, list) else str(default)
+        assert rows.get(field.name) == shown, f"{field.name}: docs/behaviour.md says " \
+            f"{rows.get(field.name)!r}, the code {shown!r}"
