@@ -201,3 +201,26 @@ def test_every_setting_is_documented_with_its_default():
         shown = ", ".join(map(str, default)) if isinstance(default, list) else str(default)
         assert rows.get(field.name) == shown, f"{field.name}: docs/behaviour.md says " \
             f"{rows.get(field.name)!r}, the code {shown!r}"
+
+
+def test_nextflow_module_script_classifies_a_mouse_video(clips, tmp_path):
+    """modules/local/behaviour's script, rendered as Nextflow would, writes what it declares."""
+    from tests.test_nf_modules import assert_outputs, process_block, render, run_task
+
+    model = tmp_path / "model"
+    trained = cli("behaviour", "train", *_training_args(clips[:1], FAST_POSE, tmp_path),
+                  "--out", model)
+    assert trained.exit_code == 0, trained.output
+    task = tmp_path / "task"
+    task.mkdir()
+    (task / "staged.mp4").symlink_to(clips[1].video)
+    (task / "staged.h5").symlink_to(clips[1].pose)
+    (task / "behaviour_model").symlink_to(model)
+    values = {"meta.id": "m1", "video": "staged.mp4", "pose": "staged.h5",
+              "behaviour_model": "behaviour_model", "task.process": "BEHAVIOUR",
+              "task.ext.args ?: ''": "", 'task.ext.prefix ?: "${meta.id}"': "m1", "prefix": "m1",
+              "video.extension": "mp4"}
+    proc = run_task(render(process_block("behaviour", "script"), values), task)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert_outputs("behaviour", values, task)
+    assert '"BEHAVIOUR":' in (task / "versions.yml").read_text()

@@ -312,6 +312,7 @@ def test_pose_script_runs_on_demo_model(demo_model, tmp_path):
 
 PREFIX = 'task.ext.prefix ?: "${meta.id}"'
 STUB_VALUES = {
+    "behaviour": {"meta.id": "m1", "task.process": "BEHAVIOUR", PREFIX: "m1", "prefix": "m1"},
     "crop_videos": {"meta.id": "raw1", "task.process": "CROP_VIDEOS", PREFIX: "raw1",
                     "prefix": "raw1"},
     "pose_dlc": {"meta.id": "m1", "task.process": "POSE_DLC", PREFIX: "m1", "prefix": "m1"},
