@@ -21,5 +21,7 @@ workflow {
     def model = file(params.model, checkIfExists: true)
     def detector_params = params.params_yaml ? file(params.params_yaml, checkIfExists: true) : []
 
-    SCRATCHFLOW(PIPELINE_INITIALISATION.out.raw, model, detector_params)
+    def behaviour_model = params.behaviour_model ? file(params.behaviour_model, checkIfExists: true) : []
+
+    SCRATCHFLOW(PIPELINE_INITIALISATION.out.raw, model, detector_params, behaviour_model)
 }

@@ -218,8 +218,8 @@ def test_nextflow_module_script_classifies_a_mouse_video(clips, tmp_path):
     (task / "behaviour_model").symlink_to(model)
     values = {"meta.id": "m1", "video": "staged.mp4", "pose": "staged.h5",
               "behaviour_model": "behaviour_model", "task.process": "BEHAVIOUR",
-              "task.ext.args ?: ''": "", 'task.ext.prefix ?: "${meta.id}"': "m1", "prefix": "m1",
-              "video.extension": "mp4"}
+              "task.ext.args ?: ''": "", "task.ext.device ?: 'cpu'": "cpu",
+              'task.ext.prefix ?: "${meta.id}"': "m1", "prefix": "m1", "video.extension": "mp4"}
     proc = run_task(render(process_block("behaviour", "script"), values), task)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert_outputs("behaviour", values, task)

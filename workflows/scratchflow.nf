@@ -1,5 +1,6 @@
 /*
- * SCRATCHFLOW: raw videos -> one video per mouse -> pose -> scratch counts -> summary.
+ * SCRATCHFLOW: raw videos -> one video per mouse -> pose -> scratch counts -> summary, and
+ * behaviour classes per frame when a behaviour model is given.
  *
  * Takes a channel of [meta, video, metadata_txt] with meta.id (the raw video's id) and
  * meta.experiment (the summary groups by it). Each step calls one `scratchflow`
@@ -9,6 +10,7 @@
 include { CROP_VIDEOS      } from '../modules/local/crop_videos'
 include { POSE_DLC         } from '../modules/local/pose_dlc'
 include { QUANTIFY         } from '../modules/local/quantify'
+include { BEHAVIOUR        } from '../modules/local/behaviour'
 include { SUMMARISE        } from '../modules/local/summarise'
 
 workflow SCRATCHFLOW {
@@ -17,6 +19,7 @@ workflow SCRATCHFLOW {
     ch_raw          // channel: [ val(meta), path(video), path(metadata) ]
     model           // path: DeepLabCut project folder (local or S3)
     detector_params // path: detector parameters YAML, or [] for the defaults
+    behaviour_model // path: behaviour model folder (scratchflow behaviour train), or [] to skip
 
     main:
     ch_versions = channel.empty()
@@ -36,6 +39,13 @@ workflow SCRATCHFLOW {
 
     QUANTIFY(POSE_DLC.out.pose, detector_params)
     ch_versions = ch_versions.mix(QUANTIFY.out.versions)
+
+    // Behaviour classes per frame of each mouse video; its pose goes along for a pose model.
+    if (behaviour_model) {
+        BEHAVIOUR(ch_mice.join(POSE_DLC.out.pose.map { meta, pose, _json -> [meta, pose] }),
+                  behaviour_model)
+        ch_versions = ch_versions.mix(BEHAVIOUR.out.versions)
+    }
 
     // Every mouse the crop step found, per experiment, so that the summary can name the
     // mice whose pose or quantify task failed (those tasks are ignored after retries).

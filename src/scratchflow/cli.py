@@ -655,7 +655,9 @@ def behaviour_evaluate(videos, annotations, settings_path, model_kind, classes, 
               show_default="<video stem>.h5 beside each video",
               help="Pose file per video, in the videos' order (pose model).")
 @click.option("--classes", help="Comma-separated class list the model must have.")
-def behaviour_classify(videos, model_dir, out_dir, poses, classes):
+@click.option("--device", default="cpu", show_default=True,
+              help="torch device of the pixel model, e.g. cuda:0.")
+def behaviour_classify(videos, model_dir, out_dir, poses, classes, device):
     """Per-frame behaviour of each video: DeepEthoProfile CSV, probabilities, time budget,
     bouts, provenance. Finished videos are skipped; a failing video does not stop the others."""
     from scratchflow.behaviour.classify import classify_video
@@ -665,7 +667,7 @@ def behaviour_classify(videos, model_dir, out_dir, poses, classes):
         raise InputError(None, f"{len(videos)} video(s) but {len(poses)} --pose file(s)",
                          "pass one --pose file per video, in the order of the videos")
     wanted = tuple(name.strip() for name in classes.split(",")) if classes else None
-    model = load_model(model_dir, wanted)
+    model = load_model(model_dir, wanted, device)
     writable_folder(out_dir)
     failures = 0
     for index, video in enumerate(videos):

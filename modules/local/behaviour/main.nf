@@ -1,6 +1,6 @@
 process BEHAVIOUR {
     tag "$meta.id"
-    label 'process_medium'
+    label 'process_gpu'
 
     input:
     tuple val(meta), path(video), path(pose)
@@ -16,11 +16,13 @@ process BEHAVIOUR {
 
     script:
     def args = task.ext.args ?: ''
+    // the DeepLabCut image has torch and scikit-learn; 'cuda:0' comes from -profile gpu or awsbatch
+    def device = task.ext.device ?: 'cpu'
     prefix = task.ext.prefix ?: "${meta.id}"
     """
     # scratchflow behaviour names its outputs after the video: give it the prefix's name
     [ "${video}" = "${prefix}.${video.extension}" ] || ln -s "${video}" "${prefix}.${video.extension}"
-    scratchflow-behaviour classify ${prefix}.${video.extension} --pose ${pose} --model ${behaviour_model} --out . ${args}
+    scratchflow-behaviour classify ${prefix}.${video.extension} --pose ${pose} --model ${behaviour_model} --out . --device ${device} ${args}
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":

@@ -56,8 +56,10 @@ def train_model(recordings: list[Recording], settings: BehaviourSettings,
     return TrainedModel(settings, train_pose(recordings, settings, report))
 
 
-def load_model(folder: str | Path, classes: tuple[str, ...] | None = None) -> TrainedModel:
-    """The model saved in ``folder``; with ``classes``, refuse a model of another class list."""
+def load_model(folder: str | Path, classes: tuple[str, ...] | None = None,
+               device: str = "cpu") -> TrainedModel:
+    """The model saved in ``folder``, on ``device`` (torch's name: cpu, cuda:0; the pixel model
+    only); with ``classes``, refuse a model of another class list."""
     folder = Path(folder)
     settings_path = folder / files.MODEL_SETTINGS
     if not settings_path.is_file():
@@ -73,10 +75,10 @@ def load_model(folder: str | Path, classes: tuple[str, ...] | None = None) -> Tr
         if settings.model == "pixel":
             from scratchflow.behaviour.pixel_model import PixelModel
 
-            return TrainedModel(settings, PixelModel.load(weights, settings))
+            return TrainedModel(settings, PixelModel.load(weights, settings, device))
         from scratchflow.behaviour.pose_model import PoseModel
 
-        return TrainedModel(settings, PoseModel.load(weights, settings))
+        return TrainedModel(settings, PoseModel.load(weights, settings, device))
     except (OSError, RuntimeError, ValueError, EOFError) as err:
         raise InputError(weights, f"cannot load the model's weights for {len(settings.classes)} "
                          f"classes {list(settings.classes)}: {str(err).splitlines()[0]}",

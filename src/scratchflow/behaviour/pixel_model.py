@@ -68,10 +68,12 @@ def block_labels(labels: np.ndarray, window: int) -> np.ndarray:
 
 
 class PixelModel:
-    def __init__(self, settings: BehaviourSettings, network: StackNet | None = None):
+    def __init__(self, settings: BehaviourSettings, network: StackNet | None = None,
+                 device: str = "cpu"):
         self.settings = settings
-        self.network = network or StackNet(settings.window_frames, len(settings.classes),
-                                           settings.image_px)
+        self.device = device
+        self.network = (network or StackNet(settings.window_frames, len(settings.classes),
+                                            settings.image_px)).to(device)
 
     def probabilities(self, recording: Recording, report: Report | None = None) -> np.ndarray:
         """(T, classes) probabilities, one stack per frame, in batches."""
@@ -82,16 +84,17 @@ class PixelModel:
             for start in range(0, len(frames), INFERENCE_BATCH):
                 centres = np.arange(start, min(start + INFERENCE_BATCH, len(frames)))
                 stacks = frames[stack_indices(centres, self.settings.window_frames, len(frames))]
-                out.append(torch.softmax(self.network(torch.from_numpy(stacks)), 1).numpy())
+                logits = self.network(torch.from_numpy(stacks).to(self.device))
+                out.append(torch.softmax(logits, 1).cpu().numpy())
         return np.concatenate(out)
 
     def save(self, path: Path) -> None:
         torch.save(self.network.state_dict(), path)
 
     @classmethod
-    def load(cls, path: Path, settings: BehaviourSettings) -> PixelModel:
-        model = cls(settings)
-        model.network.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    def load(cls, path: Path, settings: BehaviourSettings, device: str = "cpu") -> PixelModel:
+        model = cls(settings, device=device)
+        model.network.load_state_dict(torch.load(path, map_location=device, weights_only=True))
         return model
 
 

@@ -32,7 +32,8 @@ class PoseModel:
         joblib.dump(self.booster, path, compress=3)
 
     @classmethod
-    def load(cls, path: Path, settings: BehaviourSettings) -> PoseModel:
+    def load(cls, path: Path, settings: BehaviourSettings, device: str = "cpu") -> PoseModel:
+        """``device`` is the pixel model's; boosting runs on the CPU."""
         return cls(settings, joblib.load(path))
 
 
