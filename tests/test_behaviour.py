@@ -224,3 +224,19 @@ def test_nextflow_module_script_classifies_a_mouse_video(clips, tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert_outputs("behaviour", values, task)
     assert '"BEHAVIOUR":' in (task / "versions.yml").read_text()
+
+
+def test_the_runner_classifies_each_mouse_with_the_builders_command(tmp_path):
+    from scratchflow.run import commands
+    from scratchflow.run.runner import RunLayout, RunOptions, behaviour_task
+
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "settings.json").write_text("{}")
+    layout = RunLayout(tmp_path / "run")
+    task = behaviour_task(tmp_path / "m1.mp4", tmp_path / "m1.h5", layout,
+                          RunOptions(model=tmp_path / "dlc", behaviour_model=model))
+    assert task.command[-len(commands.behaviour("v", "p", "m", "o")):] == commands.behaviour(
+        tmp_path / "m1.mp4", tmp_path / "m1.h5", model, layout.step_dir("behaviour"))
+    # a new model reruns the task: its files are inputs
+    assert model / "settings.json" in task.inputs

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 
+import click
 import pytest
 
 from scratchflow.cli import main
@@ -31,10 +32,13 @@ def ext_args(config: str, process: str) -> str:
 
 
 def parsed(argv: list[str]) -> dict:
-    """The options the ``scratchflow`` CLI reads from ``argv`` (step name first)."""
-    step, *rest = argv
-    command = main.get_command(None, step)
-    return command.make_context(step, list(rest)).params
+    """The options the ``scratchflow`` CLI reads from ``argv`` (step name first, then the
+    subcommand of a group such as ``behaviour classify``)."""
+    command, rest = main, list(argv)
+    while isinstance(command, click.Group):
+        step, *rest = rest
+        command = command.get_command(None, step)
+    return command.make_context(step, rest).params
 
 
 def module_command(module: str, values: dict[str, str]) -> list[str]:
@@ -87,6 +91,16 @@ def test_quantify_module_runs_the_builders_command(task_dir, params):
     assert parsed(module_command("quantify", values)) == parsed(built)
 
 
+def test_behaviour_module_runs_the_builders_command(task_dir):
+    (task_dir / "behaviour_model").mkdir()
+    values = {"meta.id": "m1", "video": "m1.mp4", "pose": "m1.h5",
+              "behaviour_model": "behaviour_model", "task.process": "BEHAVIOUR",
+              "task.ext.args ?: ''": "", "task.ext.device ?: 'cpu'": "cpu",
+              "video.extension": "mp4", **prefixed("m1")}
+    built = commands.behaviour("m1.mp4", "m1.h5", "behaviour_model", ".", "cpu")
+    assert parsed(module_command("behaviour", values)) == parsed(built)
+
+
 def test_summarise_module_runs_the_builders_command(task_dir):
     """The report links the CSVs where both publish them: one LINK_DIR."""
     values = {"meta.id": "exp1", "task.process": "SUMMARISE", "failures": "failures.csv",
@@ -103,7 +117,7 @@ def test_steps_publish_where_the_runner_writes():
     text = (CONF / "modules.config").read_text()
     published = dict(re.findall(r"withName: '(\w+)' \{.*?outdir\}/(\w+)\"", text, re.S))
     assert published == {"CROP_VIDEOS": "crop", "POSE_DLC": "pose", "QUANTIFY": "quantify",
-                         "SUMMARISE": "summarise"}
+                         "SUMMARISE": "summarise", "BEHAVIOUR": "behaviour"}
     assert set(published.values()) <= set(commands.STEPS)
 
 

@@ -360,9 +360,12 @@ def _int_option(value: str, name: str) -> int:
 @click.option("--truth", "truth_path", type=click.Path(exists=True, dir_okay=False),
               help="Known bouts, video,position,start_s,end_s[,limb][,n_strokes], to score the "
               "calls against.")
+@click.option("--behaviour-model", type=click.Path(exists=True, file_okay=False),
+              help="Behaviour model folder (scratchflow behaviour train): classify every frame "
+              "of each mouse video into behaviour/ (docs/behaviour.md).")
 def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, direction, boxes,
         codes, shuffle, snapshot, batch_size, device, params_path, bodyparts, groups, control,
-        workers, clips_per_mouse, truth_path):
+        workers, clips_per_mouse, truth_path, behaviour_model):
     """Run a whole experiment on this machine: crop, pose, quantify, clips, summarise.
 
     INPUT is a folder or s3:// prefix of video + TXT pairs, or a samplesheet CSV
@@ -383,7 +386,8 @@ def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, di
         pose=PoseArgs(shuffle, snapshot, batch_size, device),
         quantify=QuantifyArgs(params=params_path and Path(params_path).resolve()),
         summarise=SummariseArgs(groups=groups and Path(groups).resolve(), control=control),
-        bodyparts=bodyparts, workers=workers, clips_per_mouse=clips_per_mouse)
+        bodyparts=bodyparts, workers=workers, clips_per_mouse=clips_per_mouse,
+        behaviour_model=behaviour_model and Path(behaviour_model).resolve())
     source = input_path if input_path.startswith("s3://") else str(Path(input_path).resolve())
     outcomes = run_experiment(source, writable_folder(out_dir).resolve(), options,
                               _progress_bar)

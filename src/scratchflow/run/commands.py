@@ -18,8 +18,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 # The steps in order. Each writes into a folder of its own name, in the one-machine run folder
-# and in Nextflow's --outdir alike.
-STEPS = ("crop", "pose", "quantify", "clips", "summarise")
+# and in Nextflow's --outdir alike. Behaviour (with a behaviour model) runs after the summary.
+STEPS = ("crop", "pose", "quantify", "clips", "summarise", "behaviour")
 # Nextflow's report sits in summarise/ and links each mouse's CSVs where they are published.
 LINK_DIR = Path("..") / "quantify"
 
@@ -86,6 +86,12 @@ def pose(videos: list, model, out, args: PoseArgs, bodyparts: tuple[str, ...] = 
 
 def quantify(pose_file, out, args: QuantifyArgs, bodyparts: tuple[str, ...] = ()) -> list[str]:
     return ["quantify", str(pose_file), "--out", str(out), *flags(args), *_bodyparts(bodyparts)]
+
+
+def behaviour(video, pose_file, model, out, device: str = "cpu") -> list[str]:
+    """Behaviour classes per frame of one mouse video (its pose file feeds a pose model)."""
+    return ["behaviour", "classify", str(video), "--pose", str(pose_file), "--model", str(model),
+            "--out", str(out), "--device", device]
 
 
 def clips(sources: list, out, per_mouse: int | None, overwrite: bool = False) -> list[str]:

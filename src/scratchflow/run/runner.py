@@ -201,6 +201,7 @@ class RunOptions:
     bodyparts: tuple[str, ...] = ()  # ROLE=NAME, for pose and quantify
     workers: int | None = None
     clips_per_mouse: int = 0  # review clips of this many bouts per mouse (0: none)
+    behaviour_model: Path | None = None  # behaviour classes per frame with this model
 
 
 def find_raw_samples(source: str, cache: Path) -> tuple[list[Sample], list[Outcome]]:
@@ -321,6 +322,20 @@ def quantify_task(pose_h5: Path, layout: RunLayout, options: RunOptions) -> Task
                 lambda: quantify_files.written(out_dir, stem))
 
 
+def behaviour_task(video: Path, pose_h5: Path, layout: RunLayout, options: RunOptions) -> Task:
+    from scratchflow.behaviour import files as behaviour_files
+
+    out_dir = layout.step_dir("behaviour")
+    # the pose step's device, where it names one (auto is pose's own choice, not torch's)
+    device = options.pose.device if options.pose.device != "auto" else "cpu"
+    command = [*cli(), *commands.behaviour(video, pose_h5, options.behaviour_model, out_dir,
+                                           device)]
+    outputs_of = behaviour_files.paths(out_dir, video.stem).values()
+    model_files = sorted(p for p in options.behaviour_model.iterdir() if p.is_file())
+    return Task("behaviour", video.stem, command, [video, pose_h5, *model_files],
+                lambda: [p for p in outputs_of if p.is_file()])
+
+
 def run_pose_step(videos: list[Path], layout: RunLayout, options: RunOptions,
                   on_done: Callable[[Outcome], None]) -> list[Outcome]:
     """One `scratchflow pose` process over every mouse video; it skips up-to-date ones.
@@ -371,7 +386,8 @@ ProgressBar = Callable[[str, int], contextlib.AbstractContextManager]
 
 def run_experiment(source: str, out: Path, options: RunOptions,
                    progress: ProgressBar) -> list[Outcome]:
-    """Crop, pose, quantify and summarise every sample; return every task's outcome."""
+    """Crop, pose, quantify and summarise every sample, then classify behaviour with
+    ``options.behaviour_model``; return every task's outcome."""
     from scratchflow.pose import open_project, require_engine
 
     require_engine(open_project(options.model))  # a wrong --model stops the run before any crop
@@ -397,6 +413,12 @@ def run_experiment(source: str, out: Path, options: RunOptions,
     samples = write_samples(crops, layout.root / "logs" / "samples.csv")
     summary = summarise_task(layout, failures, options.summarise, samples)
     outcomes += _stage(progress, "summarise", [summary], layout, 1)
+    # After the summary: a mouse whose behaviour fails keeps its scratch counts there.
+    if options.behaviour_model and tables:
+        videos_by_stem = {video.stem: video for video in videos}
+        outcomes += _stage(progress, "behaviour",
+                           [behaviour_task(videos_by_stem[h.stem], h, layout, options)
+                            for h in tables], layout, options.workers)
     return outcomes
 
 
