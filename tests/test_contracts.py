@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from scratchflow import upload
+from scratchflow.behaviour import files as behaviour_files
 from scratchflow.crop import record as crop_record
 from scratchflow.formats import pose_record
 from scratchflow.identity import files as identity_files
@@ -23,6 +24,8 @@ OWNED = [
     (upload.MANIFEST_NAME, upload),
     (tune.TRIALS_SUFFIX, tune),
     *[(suffix, identity_files) for suffix in identity_files.SUFFIXES.values()],
+    *[(suffix, behaviour_files) for suffix in behaviour_files.SUFFIXES.values()],
+    *[(name, behaviour_files) for name in behaviour_files.EVALUATION.values()],
 ]
 
 
