@@ -164,6 +164,15 @@ def test_pixel_model_trains_saves_and_classifies(clips, tmp_path):
     assert classified.exit_code == 0, classified.output
     probabilities = (tmp_path / "out" / "clip1_behaviour_probabilities.csv").read_text()
     assert probabilities.splitlines()[0] == "frame,time_s," + ",".join(CLASSES)
+    bouts = tmp_path / "clip1_bouts.csv"
+    bouts.write_text("start_frame,end_frame\n20,29\n")
+    with threadpool_limits(1):
+        overlaid = cli("behaviour", "classify", clips[1].video, "--model", tmp_path / "model",
+                       "--scratch-bouts", bouts, "--out", tmp_path / "with_scratch")
+    assert overlaid.exit_code == 0, overlaid.output
+    rows = (tmp_path / "with_scratch" / "clip1_behaviour.csv").read_text().splitlines()[2:]
+    scratch = str(CLASSES.index("scratch"))
+    assert [row.split(";")[1] for row in rows[20:30]] == [scratch] * 10
 
 
 def test_a_model_of_another_class_list_is_refused(clips, tmp_path):
@@ -219,7 +228,8 @@ def test_nextflow_module_script_classifies_a_mouse_video(clips, tmp_path):
     values = {"meta.id": "m1", "video": "staged.mp4", "pose": "staged.h5",
               "behaviour_model": "behaviour_model", "task.process": "BEHAVIOUR",
               "task.ext.args ?: ''": "", "task.ext.device ?: 'cpu'": "cpu",
-              'task.ext.prefix ?: "${meta.id}"': "m1", "prefix": "m1", "video.extension": "mp4"}
+              'task.ext.prefix ?: "${meta.id}"': "m1", "prefix": "m1", "video.extension": "mp4",
+              "scratch_bouts ? \"--scratch-bouts ${scratch_bouts}\" : ''": ""}
     proc = run_task(render(process_block("behaviour", "script"), values), task)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert_outputs("behaviour", values, task)
@@ -240,3 +250,27 @@ def test_the_runner_classifies_each_mouse_with_the_builders_command(tmp_path):
         tmp_path / "m1.mp4", tmp_path / "m1.h5", model, layout.step_dir("behaviour"))
     # a new model reruns the task: its files are inputs
     assert model / "settings.json" in task.inputs
+    # once quantify has written the mouse's bouts, they give the scratch class
+    bouts = layout.step_dir("quantify") / "m1_scratch_bouts.csv"
+    bouts.parent.mkdir(parents=True)
+    bouts.write_text("start_frame,end_frame\n")
+    task = behaviour_task(tmp_path / "m1.mp4", tmp_path / "m1.h5", layout,
+                          RunOptions(model=tmp_path / "dlc", behaviour_model=model))
+    assert task.command[-2:] == ["--scratch-bouts", str(bouts)] and bouts in task.inputs
+
+
+def test_scratch_detector_bouts_become_the_scratch_class(tmp_path):
+    from scratchflow.behaviour.scratch_bouts import with_scratch_bouts
+    from scratchflow.quantify import files as quantify_files
+
+    assert {"start_frame", "end_frame"} <= set(quantify_files.COLUMNS["bouts"])
+    bouts = tmp_path / "m1_bouts.csv"
+    bouts.write_text("individual,bout_id,start_frame,end_frame\nm1,1,1,2\n")
+    probabilities = np.full((4, 8), 1 / 8)
+    scored, classes = with_scratch_bouts(probabilities, DEFAULT_CLASSES, bouts)
+    assert classes == (*DEFAULT_CLASSES, "scratch")
+    assert scored.argmax(axis=1).tolist()[1:3] == [8, 8]
+    assert scored[0].tolist() == [1 / 8] * 8 + [0.0] and scored[1].sum() == 1
+    with pytest.raises(InputError, match=r"m1_bouts.csv: bouts run to frame 2 but the video has "
+                                         r"2 frames[\s\S]*fix: pass the bouts of this video"):
+        with_scratch_bouts(np.full((2, 8), 1 / 8), DEFAULT_CLASSES, bouts)

@@ -96,8 +96,10 @@ def test_behaviour_module_runs_the_builders_command(task_dir):
     values = {"meta.id": "m1", "video": "m1.mp4", "pose": "m1.h5",
               "behaviour_model": "behaviour_model", "task.process": "BEHAVIOUR",
               "task.ext.args ?: ''": "", "task.ext.device ?: 'cpu'": "cpu",
-              "video.extension": "mp4", **prefixed("m1")}
-    built = commands.behaviour("m1.mp4", "m1.h5", "behaviour_model", ".", "cpu")
+              "video.extension": "mp4", **prefixed("m1"),
+              "scratch_bouts ? \"--scratch-bouts ${scratch_bouts}\" : ''": "--scratch-bouts b.csv"}
+    (task_dir / "b.csv").write_text("")
+    built = commands.behaviour("m1.mp4", "m1.h5", "behaviour_model", ".", "cpu", "b.csv")
     assert parsed(module_command("behaviour", values)) == parsed(built)
 
 

@@ -40,10 +40,14 @@ workflow SCRATCHFLOW {
     QUANTIFY(POSE_DLC.out.pose, detector_params)
     ch_versions = ch_versions.mix(QUANTIFY.out.versions)
 
-    // Behaviour classes per frame of each mouse video; its pose goes along for a pose model.
+    // Behaviour classes per frame of each mouse video; its pose goes along for a pose model,
+    // and its scratch bouts, where quantify made them, give the scratch class.
     if (behaviour_model) {
-        BEHAVIOUR(ch_mice.join(POSE_DLC.out.pose.map { meta, pose, _json -> [meta, pose] }),
-                  behaviour_model)
+        ch_behaviour = ch_mice
+            .join(POSE_DLC.out.pose.map { meta, pose, _json -> [meta, pose] })
+            .join(QUANTIFY.out.tables.map { meta, tables -> [meta, tables.find { table -> table.name.endsWith('_scratch_bouts.csv') }] }, remainder: true)
+            .map { meta, video, pose, bouts -> [meta, video, pose, bouts ?: []] }
+        BEHAVIOUR(ch_behaviour, behaviour_model)
         ch_versions = ch_versions.mix(BEHAVIOUR.out.versions)
     }
 

@@ -661,15 +661,19 @@ def behaviour_evaluate(videos, annotations, settings_path, model_kind, classes, 
 @click.option("--classes", help="Comma-separated class list the model must have.")
 @click.option("--device", default="cpu", show_default=True,
               help="torch device of the pixel model, e.g. cuda:0.")
-def behaviour_classify(videos, model_dir, out_dir, poses, classes, device):
+@click.option("--scratch-bouts", "scratch_bouts", multiple=True,
+              type=click.Path(exists=True, dir_okay=False),
+              help=f"The scratch detector's <stem>{quantify_files.SUFFIXES['bouts']} per video, "
+              "in the videos' order: its bouts become the scratch class.")
+def behaviour_classify(videos, model_dir, out_dir, poses, classes, device, scratch_bouts):
     """Per-frame behaviour of each video: DeepEthoProfile CSV, probabilities, time budget,
     bouts, provenance. Finished videos are skipped; a failing video does not stop the others."""
     from scratchflow.behaviour.classify import classify_video
     from scratchflow.behaviour.model_dir import load_model
+    from scratchflow.behaviour.recordings import one_per_video
 
-    if poses and len(poses) != len(videos):
-        raise InputError(None, f"{len(videos)} video(s) but {len(poses)} --pose file(s)",
-                         "pass one --pose file per video, in the order of the videos")
+    one_per_video(videos, "--pose", poses)
+    one_per_video(videos, "--scratch-bouts", scratch_bouts)
     wanted = tuple(name.strip() for name in classes.split(",")) if classes else None
     model = load_model(model_dir, wanted, device)
     writable_folder(out_dir)
@@ -678,7 +682,8 @@ def behaviour_classify(videos, model_dir, out_dir, poses, classes, device):
         try:
             done = classify_video(model, Path(model_dir), Path(video), Path(out_dir),
                                   Path(poses[index]) if poses else None,
-                                  partial(click.echo, err=True))
+                                  partial(click.echo, err=True),
+                                  Path(scratch_bouts[index]) if scratch_bouts else None)
         except InputError as err:
             failures += 1
             click.echo(f"error: {err}", err=True)

@@ -3,7 +3,7 @@ process BEHAVIOUR {
     label 'process_gpu'
 
     input:
-    tuple val(meta), path(video), path(pose)
+    tuple val(meta), path(video), path(pose), path(scratch_bouts)
     path behaviour_model
 
     output:
@@ -18,11 +18,13 @@ process BEHAVIOUR {
     def args = task.ext.args ?: ''
     // the DeepLabCut image has torch and scikit-learn; 'cuda:0' comes from -profile gpu or awsbatch
     def device = task.ext.device ?: 'cpu'
+    // the scratch detector's bouts give the scratch class; [] where quantify failed
+    def bouts_arg = scratch_bouts ? "--scratch-bouts ${scratch_bouts}" : ''
     prefix = task.ext.prefix ?: "${meta.id}"
     """
     # scratchflow behaviour names its outputs after the video: give it the prefix's name
     [ "${video}" = "${prefix}.${video.extension}" ] || ln -s "${video}" "${prefix}.${video.extension}"
-    scratchflow-behaviour classify ${prefix}.${video.extension} --pose ${pose} --model ${behaviour_model} --out . --device ${device} ${args}
+    scratchflow-behaviour classify ${prefix}.${video.extension} --pose ${pose} --model ${behaviour_model} --out . --device ${device} ${bouts_arg} ${args}
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":

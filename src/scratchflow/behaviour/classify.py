@@ -12,6 +12,7 @@ from scratchflow.behaviour import files
 from scratchflow.behaviour.annotations import write_deepethoprofile
 from scratchflow.behaviour.model_dir import TrainedModel
 from scratchflow.behaviour.recordings import open_recording
+from scratchflow.behaviour.scratch_bouts import with_scratch_bouts
 from scratchflow.behaviour.tables import bout_table, budget_table, probability_table
 from scratchflow.progress import Report
 
@@ -23,17 +24,23 @@ class Classified:
 
 
 def classify_video(model: TrainedModel, model_dir: Path, video: Path, out_dir: Path,
-                   pose_path: Path | None = None, report: Report | None = None) -> Classified:
+                   pose_path: Path | None = None, report: Report | None = None,
+                   scratch_bouts: Path | None = None) -> Classified:
+    """``scratch_bouts``: the scratch detector's bouts table for this video; its frames are
+    labelled scratch (``scratch_bouts``)."""
     settings = model.settings
     recording = open_recording(video, settings, pose_path)
     paths = files.paths(out_dir, recording.stem)
     inputs = [recording.info.path, Path(model_dir) / files.MODEL_WEIGHTS[settings.model]]
-    inputs += [recording.pose_path] if recording.pose_path else []
+    inputs += [p for p in (recording.pose_path, scratch_bouts) if p]
     if outputs.is_up_to_date(paths["provenance"], inputs, settings.to_dict(),
                              [p for kind, p in paths.items() if kind != "provenance"]):
         return Classified(paths, skipped=True)
     probabilities, labels = model.predict(recording, report)
     fps, classes = recording.info.fps, settings.classes
+    if scratch_bouts:
+        probabilities, classes = with_scratch_bouts(probabilities, classes, scratch_bouts)
+        labels = probabilities.argmax(axis=1)
     write_deepethoprofile(paths["labels"], labels, classes, fps)
     outputs.write_csv(probability_table(probabilities, classes, fps), paths["probabilities"])
     outputs.write_csv(budget_table(labels, classes, fps), paths["budget"])

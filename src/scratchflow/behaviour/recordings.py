@@ -67,13 +67,18 @@ def open_recording(video: str | Path, settings: BehaviourSettings,
 def open_recordings(videos, settings: BehaviourSettings, poses=(), annotations=()
                     ) -> list[Recording]:
     """Recordings of ``videos``, each with its pose file and annotations by position."""
-    for option, given in (("--pose", poses), ("--annotations", annotations)):
-        if given and len(given) != len(videos):
-            raise InputError(None, f"{len(videos)} video(s) but {len(given)} {option} file(s)",
-                             f"pass one {option} file per video, in the order of the videos")
+    one_per_video(videos, "--pose", poses)
+    one_per_video(videos, "--annotations", annotations)
     return [open_recording(video, settings, poses[i] if poses else None,
                            annotations[i] if annotations else None)
             for i, video in enumerate(videos)]
+
+
+def one_per_video(videos, option: str, given) -> None:
+    """Files paired with the videos by position: none, or exactly one per video."""
+    if given and len(given) != len(videos):
+        raise InputError(None, f"{len(videos)} video(s) but {len(given)} {option} file(s)",
+                         f"pass one {option} file per video, in the order of the videos")
 
 
 def decode_grey(info: VideoInfo, side: int, report: Report | None = None) -> np.ndarray:

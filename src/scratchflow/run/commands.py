@@ -88,10 +88,13 @@ def quantify(pose_file, out, args: QuantifyArgs, bodyparts: tuple[str, ...] = ()
     return ["quantify", str(pose_file), "--out", str(out), *flags(args), *_bodyparts(bodyparts)]
 
 
-def behaviour(video, pose_file, model, out, device: str = "cpu") -> list[str]:
-    """Behaviour classes per frame of one mouse video (its pose file feeds a pose model)."""
+def behaviour(video, pose_file, model, out, device: str = "cpu",
+              scratch_bouts: Path | None = None) -> list[str]:
+    """Behaviour classes per frame of one mouse video (its pose file feeds a pose model; the
+    scratch detector's bouts, where there are some, give the scratch class)."""
     return ["behaviour", "classify", str(video), "--pose", str(pose_file), "--model", str(model),
-            "--out", str(out), "--device", device]
+            "--out", str(out), "--device", device,
+            *(["--scratch-bouts", str(scratch_bouts)] if scratch_bouts else [])]
 
 
 def clips(sources: list, out, per_mouse: int | None, overwrite: bool = False) -> list[str]:

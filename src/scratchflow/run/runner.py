@@ -328,11 +328,14 @@ def behaviour_task(video: Path, pose_h5: Path, layout: RunLayout, options: RunOp
     out_dir = layout.step_dir("behaviour")
     # the pose step's device, where it names one (auto is pose's own choice, not torch's)
     device = options.pose.device if options.pose.device != "auto" else "cpu"
+    bouts = quantify_files.paths(layout.step_dir("quantify"), video.stem)["bouts"]
+    bouts = bouts if bouts.is_file() else None  # quantify failed: behaviour runs without
     command = [*cli(), *commands.behaviour(video, pose_h5, options.behaviour_model, out_dir,
-                                           device)]
+                                           device, bouts)]
     outputs_of = behaviour_files.paths(out_dir, video.stem).values()
     model_files = sorted(p for p in options.behaviour_model.iterdir() if p.is_file())
-    return Task("behaviour", video.stem, command, [video, pose_h5, *model_files],
+    return Task("behaviour", video.stem, command,
+                [video, pose_h5, *model_files, *([bouts] if bouts else [])],
                 lambda: [p for p in outputs_of if p.is_file()])
 
 
