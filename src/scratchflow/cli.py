@@ -610,7 +610,8 @@ _behaviour_training_options = _options(
     click.option("--settings", "settings_path", type=click.Path(exists=True, dir_okay=False),
                  help="JSON of model settings (docs/behaviour.md)."),
     click.option("--model", "model_kind", type=click.Choice(["pixel", "pose"]),
-                 show_default="pose", help="Classifier: frames, or the pose step's tracks."),
+                 show_default="--settings' model, else pose",
+                 help="Classifier: frames, or the pose step's tracks."),
     click.option("--classes", help="Comma-separated class list, in legend order "
                  "[default: drink,eat,groom,hang,mm,rear,rest,walk]."),
     click.option("--pose", "poses", multiple=True, type=click.Path(exists=True, dir_okay=False),
