@@ -146,6 +146,7 @@ def test_train_evaluate_classify_end_to_end(clips, tmp_path):
     lines = (tmp_path / "out" / "clip2_behaviour.csv").read_text().splitlines()
     assert lines[0] == "; ".join(f"{i}:{name}" for i, name in enumerate(CLASSES))
     assert lines[1] == "frame;annotation;time" and len(lines) == 2 + len(clips[2].labels)
+    assert (tmp_path / "out" / "clip2_behaviour_ethogram.png").stat().st_size > 1000
     budget = (tmp_path / "out" / "clip2_behaviour_budget.csv").read_text()
     assert budget.startswith("behaviour,frames,seconds,fraction,n_bouts,mean_bout_s")
     again = cli("behaviour", "classify", clips[2].video, "--pose", clips[2].pose,

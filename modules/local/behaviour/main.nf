@@ -8,6 +8,7 @@ process BEHAVIOUR {
 
     output:
     tuple val(meta), path("${prefix}_behaviour*.csv", arity: '4'), emit: tables
+    tuple val(meta), path("${prefix}_behaviour_ethogram.png"),     emit: ethogram
     tuple val(meta), path("${prefix}_behaviour_provenance.json"),  emit: provenance
     path "versions.yml",                                            emit: versions
 
@@ -39,6 +40,7 @@ process BEHAVIOUR {
     touch ${prefix}_behaviour_probabilities.csv
     touch ${prefix}_behaviour_budget.csv
     touch ${prefix}_behaviour_bouts.csv
+    touch ${prefix}_behaviour_ethogram.png
     echo '{}' > ${prefix}_behaviour_provenance.json
 
     cat <<-END_VERSIONS > versions.yml

@@ -10,6 +10,7 @@ from pathlib import Path
 from scratchflow import outputs
 from scratchflow.behaviour import files
 from scratchflow.behaviour.annotations import write_deepethoprofile
+from scratchflow.behaviour.figures import ethogram_figure, write_png
 from scratchflow.behaviour.model_dir import TrainedModel
 from scratchflow.behaviour.recordings import open_recording
 from scratchflow.behaviour.scratch_bouts import with_scratch_bouts
@@ -45,6 +46,7 @@ def classify_video(model: TrainedModel, model_dir: Path, video: Path, out_dir: P
     outputs.write_csv(probability_table(probabilities, classes, fps), paths["probabilities"])
     outputs.write_csv(budget_table(labels, classes, fps), paths["budget"])
     outputs.write_csv(bout_table(labels, probabilities, classes, fps), paths["bouts"])
+    write_png(ethogram_figure(labels, classes, fps, recording.stem), paths["ethogram"])
     record = outputs.provenance(f"{files.STEP} classify", inputs, settings.to_dict(),
                                 model=str(model_dir), fps=fps, frames=recording.info.frames)
     record["software"].update(outputs.software_versions(("torch", "scikit-learn")))

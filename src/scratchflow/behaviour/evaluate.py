@@ -15,6 +15,7 @@ import pandas as pd
 from scratchflow import outputs
 from scratchflow.behaviour import files
 from scratchflow.behaviour.annotations import UNLABELLED
+from scratchflow.behaviour.figures import confusion_figure, write_png
 from scratchflow.behaviour.model_dir import train_model
 from scratchflow.behaviour.recordings import Recording
 from scratchflow.behaviour.settings import BehaviourSettings
@@ -86,37 +87,10 @@ def write_evaluation(predictions: pd.DataFrame, settings: BehaviourSettings, out
     outputs.write_json({"validation": "leave-one-video-out", **vars(overall),
                         "per_video": per_video, "settings": settings.to_dict(),
                         "seconds": round(seconds, 1)}, paths["scores"])
-    confusion_figure(confusion, overall, paths["figure"])
+    write_png(confusion_figure(confusion, f"leave-one-video-out: frame "
+                               f"{100 * overall.frame_accuracy:.1f} %, macro "
+                               f"{100 * overall.macro_accuracy:.1f} %"), paths["figure"])
     return overall
-
-
-def confusion_figure(confusion: pd.DataFrame, overall: Scores, path: Path) -> None:
-    """Row-normalised confusion matrix (each annotated class's frames sum to 1), as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    totals = confusion.to_numpy().sum(axis=1, keepdims=True)
-    share = np.divide(confusion.to_numpy(), totals, out=np.zeros(confusion.shape),
-                      where=totals > 0)
-    figure, axes = plt.subplots(figsize=(6, 5))
-    axes.imshow(share, cmap="Blues", vmin=0, vmax=1)
-    names = list(confusion.columns)
-    axes.set_xticks(range(len(names)), names, rotation=45, ha="right")
-    axes.set_yticks(range(len(names)), names)
-    for (row, column), value in np.ndenumerate(share):
-        if value >= 0.005:
-            axes.text(column, row, f"{value:.2f}", ha="center", va="center", fontsize=7,
-                      color="white" if value > 0.5 else "black")
-    axes.set_xlabel("predicted")
-    axes.set_ylabel("annotated")
-    axes.set_title(f"leave-one-video-out: frame {100 * overall.frame_accuracy:.1f} %, "
-                   f"macro {100 * overall.macro_accuracy:.1f} %", fontsize=9)
-    figure.tight_layout()
-    with outputs.atomic_path(path) as tmp:
-        figure.savefig(tmp, dpi=120, format="png")
-    plt.close(figure)
 
 
 def evaluate_folder(recordings: list[Recording], settings: BehaviourSettings, out_dir: Path,

@@ -4,7 +4,8 @@ Per classified video ``<stem>.mp4``, in the output folder:
 ``<stem>_behaviour.csv`` (per-frame labels, DeepEthoProfile's format),
 ``<stem>_behaviour_probabilities.csv`` (frame, time_s, one column per class),
 ``<stem>_behaviour_budget.csv`` (per class: frames, seconds, fraction, bouts),
-``<stem>_behaviour_bouts.csv`` (one row per bout) and ``<stem>_behaviour_provenance.json``.
+``<stem>_behaviour_bouts.csv`` (one row per bout), ``<stem>_behaviour_ethogram.png`` (every
+class over time) and ``<stem>_behaviour_provenance.json``.
 
 A model folder holds ``settings.json`` (classes and every setting), the weights
 (``pixel_model.pt`` or ``pose_model.joblib``) and ``training.json`` (what it was trained on).
@@ -22,6 +23,7 @@ SUFFIXES = {
     "probabilities": "_behaviour_probabilities.csv",
     "budget": "_behaviour_budget.csv",
     "bouts": "_behaviour_bouts.csv",
+    "ethogram": "_behaviour_ethogram.png",
     "provenance": "_behaviour_provenance.json",
 }
 MODEL_SETTINGS = "settings.json"
