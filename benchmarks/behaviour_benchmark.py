@@ -2,7 +2,7 @@
 the pose model, and their CPU speed with decoding included.
 
     python benchmarks/behaviour_benchmark.py [--videos 5] [--bouts-per-class 3]
-        [--models pose pixel] [--pixel-steps 400]
+        [--models pose pixel] [--pixel-steps 800]
 
 Renders --videos videos (``devtools.synthetic_behaviour``: 128x128 px, 30 fps, every class
 --bouts-per-class times, appearance varied per video), then for each model runs
