@@ -27,8 +27,9 @@ class Classified:
 def classify_video(model: TrainedModel, model_dir: Path, video: Path, out_dir: Path,
                    pose_path: Path | None = None, report: Report | None = None,
                    scratch_bouts: Path | None = None) -> Classified:
-    """``scratch_bouts``: the scratch detector's bouts table for this video; its frames are
-    labelled scratch (``scratch_bouts``)."""
+    """Classify ``video`` and write its outputs into ``out_dir``. ``scratch_bouts``: the
+    scratch detector's bouts table for this video, whose frames become scratch (see the
+    ``scratch_bouts`` module)."""
     settings = model.settings
     recording = open_recording(video, settings, pose_path)
     paths = files.paths(out_dir, recording.stem)
