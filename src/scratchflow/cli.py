@@ -600,7 +600,13 @@ def _behaviour_settings(settings_path: str | None, model: str | None, classes: s
     return settings
 
 
-_behaviour_training_options = _options(
+def _behaviour_training_options(out_help: str):
+    """The options train and evaluate share; --out is a model or an evaluation folder."""
+    return _options(*_BEHAVIOUR_TRAINING, click.option(
+        "--out", "out_dir", required=True, type=click.Path(file_okay=False), help=out_help))
+
+
+_BEHAVIOUR_TRAINING = (
     click.argument("videos", nargs=-1, required=True,
                    type=click.Path(exists=True, dir_okay=False)),
     click.option("--annotations", multiple=True, required=True,
@@ -621,9 +627,7 @@ _behaviour_training_options = _options(
 
 
 @behaviour.command("train")
-@_behaviour_training_options
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Model folder to write.")
+@_behaviour_training_options("Model folder to write.")
 def behaviour_train(videos, annotations, settings_path, model_kind, classes, poses, out_dir):
     """Train a behaviour model on VIDEOS and their --annotations."""
     from scratchflow.behaviour.train import train_folder
@@ -635,9 +639,7 @@ def behaviour_train(videos, annotations, settings_path, model_kind, classes, pos
 
 
 @behaviour.command("evaluate")
-@_behaviour_training_options
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Folder for the confusion matrix, figure and scores.")
+@_behaviour_training_options("Folder for the confusion matrix, figure and scores.")
 def behaviour_evaluate(videos, annotations, settings_path, model_kind, classes, poses, out_dir):
     """Leave-one-video-out validation: frame and macro accuracy, confusion matrix."""
     from scratchflow.behaviour.evaluate import evaluate_folder
