@@ -15,7 +15,13 @@ import pytest
 
 from scratchflow.cli import main
 from scratchflow.run import commands
-from scratchflow.run.commands import CropArgs, PoseArgs, QuantifyArgs, SummariseArgs
+from scratchflow.run.commands import (
+    CropArgs,
+    IdentityArgs,
+    PoseArgs,
+    QuantifyArgs,
+    SummariseArgs,
+)
 from tests.conftest import REPO
 from tests.test_nf_modules import process_block, render
 
@@ -85,6 +91,18 @@ def test_quantify_module_runs_the_builders_command(task_dir, params):
                   f"--params {params}" if params else "", **prefixed("m1")}
     built = commands.quantify("m1.h5", ".", QuantifyArgs(params=params))
     assert parsed(module_command("quantify", values)) == parsed(built)
+
+
+@pytest.mark.parametrize("params", [None, "identity.yaml"])
+def test_identity_module_runs_the_builders_command(task_dir, params):
+    (task_dir / "identity.yaml").write_text("")
+    values = {"meta.id": "m1", "meta.colours": "red,green", "video": "m1.mp4", "pose": "m1.h5",
+              "task.process": "IDENTITY", "task.ext.args ?: ''": "--learn-colours",
+              "identity_params ? \"--params ${identity_params}\" : ''":
+                  f"--params {params}" if params else "", **prefixed("m1")}
+    built = commands.identity("m1.mp4", "m1.h5", ".", IdentityArgs("red,green", params, True))
+    assert parsed(module_command("identity", values)) == parsed(built)
+    assert "--learn-colours" not in commands.identity("v", "p", ".", IdentityArgs("red,green"))
 
 
 def test_summarise_module_runs_the_builders_command(task_dir):
