@@ -338,10 +338,43 @@ def _int_option(value: str, name: str) -> int:
         raise click.BadParameter(f"{value!r} is not a whole number", param_hint=name) from err
 
 
+# `run --arena open`: colour-marked mice in one arena, tracks given (docs/run.md).
+_open_arena_options = _options(
+    click.option("--arena", type=click.Choice(["split", "open"]), default="split",
+                 show_default=True, help="split: one mouse per QR-marked box, cropped; open: "
+                 "colour-marked mice together, INPUT a folder of videos, tracks in --pose-dir."),
+    click.option("--pose-dir", type=click.Path(exists=True, file_okay=False),
+                 help="--arena open: each video's multi-animal tracks, <video stem>*.h5."),
+    click.option("--colours", metavar="NAME,NAME,...",
+                 help="--arena open: each mouse's fur colour, as for `scratchflow identity`."),
+    click.option("--identity-params", type=click.Path(exists=True, dir_okay=False),
+                 help="--arena open: identity parameters YAML (docs/identity.md)."),
+)
+
+
+def _run_open_arena(input_path, out_dir, pose_dir, colours, identity_params, quantify, summarise,
+                    bodyparts, workers) -> list:
+    """The open-arena run; the split-arena options (model, crop, pose) do not apply."""
+    from scratchflow.identity.colours import parse_colours
+    from scratchflow.run.commands import IdentityArgs
+    from scratchflow.run.open_arena import OpenArenaOptions, run_open_arena
+
+    if not (pose_dir and colours):
+        raise click.UsageError("--arena open needs --pose-dir and --colours")
+    parse_colours(colours)  # a typo stops the run here, not once per video
+    options = OpenArenaOptions(
+        Path(pose_dir).resolve(),
+        IdentityArgs(colours, identity_params and Path(identity_params).resolve()),
+        quantify, summarise, bodyparts, workers)
+    return run_open_arena(Path(input_path).resolve(), writable_folder(out_dir).resolve(),
+                          options, _progress_bar)
+
+
 @main.command()
 @click.argument("input_path", metavar="INPUT")
-@click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False),
-              help="DeepLabCut project folder (PyTorch, or TensorFlow with scratchflow[tf]).")
+@click.option("--model", "model_dir", type=click.Path(file_okay=False),
+              help="DeepLabCut project folder (PyTorch, or TensorFlow with scratchflow[tf]); "
+              "required but with --arena open.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Run folder: crop/, pose/, quantify/, clips/, summarise/, logs/.")
 @_crop_options
@@ -360,9 +393,10 @@ def _int_option(value: str, name: str) -> int:
 @click.option("--truth", "truth_path", type=click.Path(exists=True, dir_okay=False),
               help="Known bouts, video,position,start_s,end_s[,limb][,n_strokes], to score the "
               "calls against.")
+@_open_arena_options
 def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, direction, boxes,
         codes, shuffle, snapshot, batch_size, device, params_path, bodyparts, groups, control,
-        workers, clips_per_mouse, truth_path):
+        workers, clips_per_mouse, truth_path, arena, pose_dir, colours, identity_params):
     """Run a whole experiment on this machine: crop, pose, quantify, clips, summarise.
 
     INPUT is a folder or s3:// prefix of video + TXT pairs, or a samplesheet CSV
@@ -374,6 +408,14 @@ def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, di
     from scratchflow.run.report import print_run_report
     from scratchflow.run.runner import RunOptions, run_experiment
 
+    quantify = QuantifyArgs(params=params_path and Path(params_path).resolve())
+    summarise = SummariseArgs(groups=groups and Path(groups).resolve(), control=control)
+    if arena == "open":
+        outcomes = _run_open_arena(input_path, out_dir, pose_dir, colours, identity_params,
+                                   quantify, summarise, bodyparts, workers)
+        sys.exit(1 if print_run_report(outcomes, Path(out_dir), None, click.echo) else 0)
+    if model_dir is None:
+        raise click.UsageError("Missing option '--model'.")
     _box_size(box_size)  # a typo stops the run here, not once per video
     if snapshot not in (None, "best"):
         _int_option(snapshot, "--snapshot")
@@ -381,9 +423,8 @@ def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, di
         model=Path(model_dir).resolve(),
         crop=CropArgs(box_size, anchor, offset_x, offset_y, direction, boxes, codes),
         pose=PoseArgs(shuffle, snapshot, batch_size, device),
-        quantify=QuantifyArgs(params=params_path and Path(params_path).resolve()),
-        summarise=SummariseArgs(groups=groups and Path(groups).resolve(), control=control),
-        bodyparts=bodyparts, workers=workers, clips_per_mouse=clips_per_mouse)
+        quantify=quantify, summarise=summarise, bodyparts=bodyparts, workers=workers,
+        clips_per_mouse=clips_per_mouse)
     source = input_path if input_path.startswith("s3://") else str(Path(input_path).resolve())
     outcomes = run_experiment(source, writable_folder(out_dir).resolve(), options,
                               _progress_bar)

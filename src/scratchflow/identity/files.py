@@ -28,3 +28,15 @@ EVENT_KINDS = ("switch", "drift", "jump")
 def paths(out_dir: Path, stem: str) -> dict[str, Path]:
     """Every output of the pose file ``<stem>``, by kind."""
     return {kind: Path(out_dir) / f"{stem}{suffix}" for kind, suffix in SUFFIXES.items()}
+
+
+def tracks_stem(stem: str) -> str:
+    """The name of the repaired tracks of ``<stem>.h5`` without its suffix: the sample that
+    quantify and summarise know the video's mice by (``<stem>_identity``)."""
+    return stem + SUFFIXES["tracks"].removesuffix(".h5")
+
+
+def video_stem(sample: str) -> str | None:
+    """The pose file's stem of a ``tracks_stem`` sample, else None (not an identity output)."""
+    tail = tracks_stem("")
+    return sample.removesuffix(tail) if sample.endswith(tail) and sample != tail else None
