@@ -12,6 +12,7 @@ from scratchflow.devtools.synthetic_colony import ColonySettings, render_colony
 from scratchflow.formats import PoseData, dlc
 from scratchflow.outputs import sha256_file
 from scratchflow.run.open_arena import find_arenas
+from scratchflow.summarise.build import colour_swatches
 
 SETTINGS = ColonySettings(colours=("red", "green"), seconds=4.0, fps=25, width=320, height=240)
 SWITCHED = slice(30, 70)
@@ -56,6 +57,12 @@ def test_open_arena_run_repairs_quantifies_and_summarises_each_colour(arenas, tm
     assert sorted(zip(ok["sample"], ok["individual"], strict=True)) == [
         ("arenaA_identity", "green"), ("arenaA_identity", "red"),
         ("arenaB_identity", "green"), ("arenaB_identity", "red")]
+    # each mouse named by video and colour, with the one switch counted for both
+    assert sorted(ok["mouse"]) == ["arenaA_green", "arenaA_red", "arenaB_green", "arenaB_red"]
+    assert (ok["colour"] == ok["individual"]).all() and (ok["identity_repairs"] == 1).all()
+    report = (out / "summarise" / "report.html").read_text()
+    assert '<span class="swatch" style="background:hsl(358, 80%, 50%)"></span> red' in report
+    assert "<th>Identity repairs</th>" in report
     failed = summary[summary["status"] == "failed"].set_index("sample")["reason"]
     assert failed["broken_identity"].startswith("identity: ")
     assert "no pose file named lonely*.h5" in failed["lonely_identity"]
@@ -83,3 +90,8 @@ def test_a_pose_file_belongs_to_the_longest_video_stem(tmp_path):
                                                                                     tmp_path)}
     assert found["a1.mp4"] == ("a1DLC.h5", "")
     assert found["a.mp4"][0] is None and "aDLC.h5, aDLC_el.h5" in found["a.mp4"][1]
+
+
+def test_a_swatch_is_the_middle_of_its_hue_range_wrapping_through_red():
+    swatches = colour_swatches({"red": (340, 16), "green": (80, 165)})
+    assert swatches == {"red": "hsl(358, 80%, 50%)", "green": "hsl(122, 80%, 50%)"}

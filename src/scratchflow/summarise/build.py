@@ -174,6 +174,15 @@ def pose_models(experiment: Experiment) -> list[list]:
     return [[value if value else "–" for value in row] for row in rows]
 
 
+def colour_swatches(colours: dict[str, tuple[float, float]]) -> dict[str, str]:
+    """A CSS colour per fur colour: the middle of its hue range (a range past 360 wraps)."""
+    swatches = {}
+    for name, (low, high) in colours.items():
+        middle = (low + high) / 2 if low <= high else ((low + high + 360) / 2) % 360
+        swatches[name] = f"hsl({middle:.0f}, 80%, 50%)"
+    return swatches
+
+
 def report_title(summary: pd.DataFrame) -> str:
     names = sorted({e for e in summary["experiment"] if isinstance(e, str) and e})
     return "Scratching report" + (f": {', '.join(names)}" if names else "")
@@ -199,5 +208,6 @@ def report_data(experiment: Experiment, stats: pd.DataFrame, comparisons: pd.Dat
         pose_inputs=pose_inputs(experiment.provenance), inputs=record["inputs"],
         notes=experiment.warnings, empty_figures_note=NO_RESULTS, comparisons=comparisons,
         control=control, pose_models=pose_models(experiment),
+        swatches=colour_swatches(experiment.colours),
     )
 
