@@ -120,8 +120,8 @@ def test_steps_publish_where_the_runner_writes():
     """Nextflow's --outdir has the one-machine run folder's layout."""
     text = (CONF / "modules.config").read_text()
     published = dict(re.findall(r"withName: '(\w+)' \{.*?outdir\}/(\w+)\"", text, re.S))
-    assert published == {"CROP_VIDEOS": "crop", "POSE_DLC": "pose", "QUANTIFY": "quantify",
-                         "SUMMARISE": "summarise"}
+    assert published == {"CROP_VIDEOS": "crop", "POSE_DLC": "pose", "IDENTITY": "identity",
+                         "QUANTIFY": "quantify", "SUMMARISE": "summarise"}
     assert set(published.values()) <= set(commands.STEPS)
 
 

@@ -3,6 +3,8 @@ colour-marked mice, with the tracks given in --pose-dir."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -18,13 +20,11 @@ SETTINGS = ColonySettings(colours=("red", "green"), seconds=4.0, fps=25, width=3
 SWITCHED = slice(30, 70)
 
 
-@pytest.fixture(scope="module")
-def arenas(tmp_path_factory):
-    """Two rendered arenas whose tracks swap the mice for frames 30-69 (DeepLabCut's names),
-    a truncated video with tracks, and a video without tracks."""
-    root = tmp_path_factory.mktemp("open")
+def render_arenas(root: Path) -> Path:
+    """root/videos: two rendered arenas and a truncated video; root/tracks: their tracks, the
+    mice swapped for frames 30-69, named as DeepLabCut names them."""
     videos, tracks = root / "videos", root / "tracks"
-    videos.mkdir()
+    videos.mkdir(parents=True)
     tracks.mkdir()
     for stem, seed in (("arenaA", 4), ("arenaB", 5)):
         colony = render_colony(root / "truth", stem, SETTINGS, seed=seed)
@@ -37,7 +37,14 @@ def arenas(tmp_path_factory):
     (videos / "broken.mp4").write_bytes((videos / "arenaB.mp4").read_bytes()[:3000])
     (tracks / "brokenDLC_dlcrnet_shuffle1.h5").write_bytes(
         (tracks / "arenaBDLC_dlcrnet_shuffle1.h5").read_bytes())
-    (videos / "lonely.mp4").write_bytes((videos / "arenaA.mp4").read_bytes())
+    return root
+
+
+@pytest.fixture(scope="module")
+def arenas(tmp_path_factory):
+    """``render_arenas`` and a video without tracks."""
+    root = render_arenas(tmp_path_factory.mktemp("open"))
+    (root / "videos" / "lonely.mp4").write_bytes((root / "videos" / "arenaA.mp4").read_bytes())
     return root
 
 
