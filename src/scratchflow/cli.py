@@ -578,7 +578,10 @@ def clips(sources, out_dir, per_mouse, seed, margin_s, overwrite):
               "the named range.")
 @click.option("--params", "params_path", type=click.Path(dir_okay=False),
               help="YAML of identity parameters (docs/identity.md).")
-def identity(video, pose_file, colours, out_dir, learn_colours, params_path):
+@click.option("--clips", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Review clips of the N least confident repairs, each mouse drawn in its "
+              "colour (needs the video extra).")
+def identity(video, pose_file, colours, out_dir, learn_colours, params_path, clips):
     """Repair the identities of colour-marked mice tracked in one arena (VIDEO, its POSE
     tracks: multi-animal DeepLabCut .h5 or _el.h5, or a SLEAP analysis file).
 
@@ -590,7 +593,7 @@ def identity(video, pose_file, colours, out_dir, learn_colours, params_path):
 
     params = IdentityParams.from_yaml(params_path) if params_path else IdentityParams()
     request = IdentityRequest(Path(video), Path(pose_file), parse_colours(colours),
-                              writable_folder(out_dir), params, learn_colours)
+                              writable_folder(out_dir), params, learn_colours, clips)
     done = identify(request)
     if learn_colours:
         click.echo("learned hue ranges: " + ", ".join(
@@ -598,7 +601,8 @@ def identity(video, pose_file, colours, out_dir, learn_colours, params_path):
     counts = done.events["kind"].value_counts().to_dict()
     click.echo(f"{pose_file}: {len(done.events)} repair(s) "
                f"({', '.join(f'{n} {kind}' for kind, n in counts.items()) or 'none needed'}), "
-               f"{done.frames_per_s:.0f} frames/s: wrote {done.paths['tracks']}")
+               f"{done.frames_per_s:.0f} frames/s: wrote {done.paths['tracks']}"
+               + (f" and {len(done.clips)} review clip(s)" if clips else ""))
 
 
 @main.command("params")

@@ -55,6 +55,7 @@ class IdentityArgs:
     colours: str = ""  # NAME,NAME,... (or NAME=H0-H1,S,V): one per mouse, required
     params: Path | None = None  # identity parameters YAML
     learn_colours: bool = False
+    clips: int = 0  # review clips of the least confident repairs
 
 
 @dataclass(frozen=True)

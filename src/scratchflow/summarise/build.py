@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from scratchflow.clips.files import CLIP_NAME
+from scratchflow.identity.files import hue_centre
 from scratchflow.summarise import figures
 from scratchflow.summarise.experiment import Experiment
 from scratchflow.summarise.page import ReportData, mice
@@ -176,11 +177,7 @@ def pose_models(experiment: Experiment) -> list[list]:
 
 def colour_swatches(colours: dict[str, tuple[float, float]]) -> dict[str, str]:
     """A CSS colour per fur colour: the middle of its hue range (a range past 360 wraps)."""
-    swatches = {}
-    for name, (low, high) in colours.items():
-        middle = (low + high) / 2 if low <= high else ((low + high + 360) / 2) % 360
-        swatches[name] = f"hsl({middle:.0f}, 80%, 50%)"
-    return swatches
+    return {name: f"hsl({hue_centre(hue):.0f}, 80%, 50%)" for name, hue in colours.items()}
 
 
 def report_title(summary: pd.DataFrame) -> str:
