@@ -22,7 +22,8 @@ def test_open_arena_pipeline_matches_scratchflow_run(tmp_path):
     proc = run_logged([*command, "run", str(REPO / "main.nf"), "-ansi-log", "false",
                        "--arena", "open", "--input", str(arenas / "videos"),
                        "--pose_input", str(arenas / "tracks"), "--colours", "red,green",
-                       "--outdir", str(outdir), "--validate_params", "false"],
+                       "--identity_clips", "1", "--outdir", str(outdir),
+                       "--validate_params", "false"],
                       tmp_path, tmp_path / "nextflow.log")
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
     trace = read_trace(outdir / "pipeline_info" / "execution_trace.txt")
@@ -33,6 +34,9 @@ def test_open_arena_pipeline_matches_scratchflow_run(tmp_path):
                                                  "arenaB_red"]
     assert summary.set_index("sample").loc["broken_identity", "status"] == "failed"
     assert "<th>Colour</th>" in (outdir / "summarise" / "report.html").read_text()
+    clips = sorted(p.name for p in (outdir / "identity").glob("*.mp4"))
+    assert clips == ["arenaA_identity_event001_t0001.2s.mp4",
+                     "arenaB_identity_event001_t0001.2s.mp4"]
     # the same files as the one-machine run
     one = tmp_path / "run"
     run(arenas / "videos", "--arena", "open", "--pose-dir", arenas / "tracks", "--colours",

@@ -400,7 +400,9 @@ def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, di
     """Run a whole experiment on this machine: crop, pose, quantify, clips, summarise.
 
     INPUT is a folder or s3:// prefix of video + TXT pairs, or a samplesheet CSV
-    (sample,video,metadata; local paths or s3:// URIs). Each step runs as a `scratchflow`
+    (sample,video,metadata; local paths or s3:// URIs). With --arena open, INPUT is a folder
+    of videos of colour-marked mice together, and the run is identity (your tracks in
+    --pose-dir), quantify per colour and summarise. Each step runs as a `scratchflow`
     command (docs/run.md); a rerun skips tasks whose inputs are unchanged, and a failing
     sample is reported while the rest finish.
     """
