@@ -56,7 +56,7 @@ def test_open_arena_run_repairs_quantifies_and_summarises_each_colour(arenas, tm
     raw = {p: sha256_file(p) for p in sorted(arenas.rglob("*")) if p.is_file()}
     out = tmp_path / "run"
     args = (arenas / "videos", "--arena", "open", "--pose-dir", arenas / "tracks",
-            "--colours", "red,green", "--out", out)
+            "--colours", "red,green", "--identity-clips", "1", "--out", out)
     first = run(*args)
     assert first.exit_code == 1, first.output  # the two bad videos fail, alone
     summary = pd.read_csv(out / "summarise" / "experiment_summary.csv")
@@ -81,6 +81,10 @@ def test_open_arena_run_repairs_quantifies_and_summarises_each_colour(arenas, tm
     assert {p: sha256_file(p) for p in raw} == raw  # the user's files are only read
     again = run(*args)
     assert "(5 task(s) skipped as up to date)" in again.output  # 2 identity, 2 quantify, summary
+    clip = out / "identity" / "arenaA_identity_event001_t0001.2s.mp4"
+    clip.unlink()  # a lost output: arenaA runs again (and so the summary), arenaB is skipped
+    third = run(*args)
+    assert clip.is_file() and "(2 task(s) skipped as up to date)" in third.output
 
 
 def test_open_arena_needs_its_tracks_and_colours(arenas, tmp_path):

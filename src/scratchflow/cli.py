@@ -349,11 +349,13 @@ _open_arena_options = _options(
                  help="--arena open: each mouse's fur colour, as for `scratchflow identity`."),
     click.option("--identity-params", type=click.Path(exists=True, dir_okay=False),
                  help="--arena open: identity parameters YAML (docs/identity.md)."),
+    click.option("--identity-clips", type=click.IntRange(min=0), default=0, show_default=True,
+                 help="--arena open: review clips of the N least confident repairs per video."),
 )
 
 
-def _run_open_arena(input_path, out_dir, pose_dir, colours, identity_params, quantify, summarise,
-                    bodyparts, workers) -> list:
+def _run_open_arena(input_path, out_dir, pose_dir, colours, identity_params, identity_clips,
+                    quantify, summarise, bodyparts, workers) -> list:
     """The open-arena run; the split-arena options (model, crop, pose) do not apply."""
     from scratchflow.identity.colours import parse_colours
     from scratchflow.run.commands import IdentityArgs
@@ -364,7 +366,8 @@ def _run_open_arena(input_path, out_dir, pose_dir, colours, identity_params, qua
     parse_colours(colours)  # a typo stops the run here, not once per video
     options = OpenArenaOptions(
         Path(pose_dir).resolve(),
-        IdentityArgs(colours, identity_params and Path(identity_params).resolve()),
+        IdentityArgs(colours, identity_params and Path(identity_params).resolve(),
+                     clips=identity_clips),
         quantify, summarise, bodyparts, workers)
     return run_open_arena(Path(input_path).resolve(), writable_folder(out_dir).resolve(),
                           options, _progress_bar)
@@ -396,7 +399,8 @@ def _run_open_arena(input_path, out_dir, pose_dir, colours, identity_params, qua
 @_open_arena_options
 def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, direction, boxes,
         codes, shuffle, snapshot, batch_size, device, params_path, bodyparts, groups, control,
-        workers, clips_per_mouse, truth_path, arena, pose_dir, colours, identity_params):
+        workers, clips_per_mouse, truth_path, arena, pose_dir, colours, identity_params,
+        identity_clips):
     """Run a whole experiment on this machine: crop, pose, quantify, clips, summarise.
 
     INPUT is a folder or s3:// prefix of video + TXT pairs, or a samplesheet CSV
@@ -414,7 +418,7 @@ def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, di
     summarise = SummariseArgs(groups=groups and Path(groups).resolve(), control=control)
     if arena == "open":
         outcomes = _run_open_arena(input_path, out_dir, pose_dir, colours, identity_params,
-                                   quantify, summarise, bodyparts, workers)
+                                   identity_clips, quantify, summarise, bodyparts, workers)
         sys.exit(1 if print_run_report(outcomes, Path(out_dir), None, click.echo) else 0)
     if model_dir is None:
         raise click.UsageError("Missing option '--model'.")

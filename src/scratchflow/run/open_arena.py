@@ -114,8 +114,11 @@ def identity_task(arena: Arena, pose: Path, layout: RunLayout, args: IdentityArg
     command = [*cli(), *commands.identity(arena.video, pose, out_dir, args)]
     inputs = [arena.video, pose, *([args.params] if args.params else [])]
 
-    def written() -> list[Path]:  # all of them, or the task made nothing usable
-        return wanted if all(p.is_file() for p in wanted) else []
+    def written() -> list[Path]:  # all of them (and any review clips), or nothing usable
+        clips = sorted(p for p in out_dir.glob(f"{pose.stem}_*")
+                       if identity_files.EVENT_CLIP.search(p.name)
+                       and p.name.startswith(identity_files.tracks_stem(pose.stem)))
+        return wanted + clips if all(p.is_file() for p in wanted) else []
 
     return Task("identity", arena.sample, command, inputs, written)
 
