@@ -111,8 +111,8 @@ def colour_cell(colour, swatches: dict[str, str]) -> Html | str:
     """A square of the mouse's fur colour and its name."""
     if not isinstance(colour, str) or colour not in swatches:
         return ""
-    return Html(f'<span class="swatch" style="background:{html.escape(swatches[colour])}">'
-                f"</span> {esc(colour)}")
+    return Html(f'<span class="nw"><span class="swatch" style="background:'
+                f'{html.escape(swatches[colour])}"></span> {esc(colour)}</span>')
 
 
 def mice_section(data: ReportData) -> str:
