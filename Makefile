@@ -62,12 +62,16 @@ demo: install
 		--control vehicle --clips-per-mouse 2 --truth examples/demo_experiment/truth_bouts.csv
 
 # Identity repair on a rendered 20-s open arena with four colour-marked mice: the injected
-# errors are in identity_demo/arena_injected_errors.csv, the repairs in
-# identity_demo/identity/arena_identity_events.csv.
+# errors are in identity_demo/arena_injected_errors.csv, the repairs (and review clips of the
+# 3 least confident) in identity_demo/identity/. Then the whole open-arena run on the same
+# video and tracks: identity, quantify per colour, and the report in identity_demo/run/.
 identity-demo: install
 	$(PY) examples/make_identity_demo.py identity_demo
 	$(VENV)/bin/scratchflow identity identity_demo/arena.mp4 identity_demo/arena.h5 \
-		--colours red,green,blue,yellow --out identity_demo/identity
+		--colours red,green,blue,yellow --out identity_demo/identity --clips 3
+	mkdir -p identity_demo/tracks && ln -sf ../arena.h5 identity_demo/tracks/arena.h5
+	$(VENV)/bin/scratchflow run identity_demo --arena open --pose-dir identity_demo/tracks \
+		--colours red,green,blue,yellow --out identity_demo/run
 
 # Everything in .venv (the Nextflow pipeline included), then the TensorFlow engine's tests in
 # .venv-tf.

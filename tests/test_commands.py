@@ -16,7 +16,13 @@ import pytest
 
 from scratchflow.cli import main
 from scratchflow.run import commands
-from scratchflow.run.commands import CropArgs, PoseArgs, QuantifyArgs, SummariseArgs
+from scratchflow.run.commands import (
+    CropArgs,
+    IdentityArgs,
+    PoseArgs,
+    QuantifyArgs,
+    SummariseArgs,
+)
 from tests.conftest import REPO
 from tests.test_nf_modules import process_block, render
 
@@ -103,6 +109,18 @@ def test_behaviour_module_runs_the_builders_command(task_dir):
     assert parsed(module_command("behaviour", values)) == parsed(built)
 
 
+@pytest.mark.parametrize("params", [None, "identity.yaml"])
+def test_identity_module_runs_the_builders_command(task_dir, params):
+    (task_dir / "identity.yaml").write_text("")
+    values = {"meta.id": "m1", "meta.colours": "red,green", "video": "m1.mp4", "pose": "m1.h5",
+              "task.process": "IDENTITY", "task.ext.args ?: ''": "--learn-colours",
+              "identity_params ? \"--params ${identity_params}\" : ''":
+                  f"--params {params}" if params else "", **prefixed("m1")}
+    built = commands.identity("m1.mp4", "m1.h5", ".", IdentityArgs("red,green", params, True))
+    assert parsed(module_command("identity", values)) == parsed(built)
+    assert "--learn-colours" not in commands.identity("v", "p", ".", IdentityArgs("red,green"))
+
+
 def test_summarise_module_runs_the_builders_command(task_dir):
     """The report links the CSVs where both publish them: one LINK_DIR."""
     values = {"meta.id": "exp1", "task.process": "SUMMARISE", "failures": "failures.csv",
@@ -118,8 +136,8 @@ def test_steps_publish_where_the_runner_writes():
     """Nextflow's --outdir has the one-machine run folder's layout."""
     text = (CONF / "modules.config").read_text()
     published = dict(re.findall(r"withName: '(\w+)' \{.*?outdir\}/(\w+)\"", text, re.S))
-    assert published == {"CROP_VIDEOS": "crop", "POSE_DLC": "pose", "QUANTIFY": "quantify",
-                         "SUMMARISE": "summarise", "BEHAVIOUR": "behaviour"}
+    assert published == {"CROP_VIDEOS": "crop", "POSE_DLC": "pose", "IDENTITY": "identity",
+                         "QUANTIFY": "quantify", "SUMMARISE": "summarise", "BEHAVIOUR": "behaviour"}
     assert set(published.values()) <= set(commands.STEPS)
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from scratchflow import ffmpeg
 from scratchflow.cli import main
 from scratchflow.devtools import synthetic_colony
 from scratchflow.devtools.identity_score import idf1, score, switches_per_minute
@@ -31,7 +32,8 @@ from scratchflow.identity.colours import (
     pixel_index,
 )
 from scratchflow.identity.events import event_table
-from scratchflow.identity.files import SUFFIXES
+from scratchflow.identity.files import EVENT_CLIP, SUFFIXES, event_clip_name
+from scratchflow.identity.review import bgr, chosen_events
 
 FPS = 10.0
 BODY_PX = 40.0
@@ -403,3 +405,21 @@ def test_learn_colours_fits_the_range_to_a_paint_off_the_table(tmp_path, monkeyp
     assert np.allclose(load_pose(out / "orange_identity.h5").position, colony.truth.position)
     record = json.loads((out / "orange_identity_provenance.json").read_text())
     assert record["learned_colours"] and record["colours"]["red"]["hue"] == [low, high]
+
+
+def test_review_clips_show_the_least_confident_repairs(arena, tmp_path):
+    colony, pose_path, _, _ = arena
+    result = run_identity(colony.video, pose_path, "--colours", "red,green", "--out", tmp_path,
+                          "--clips", "3")
+    assert result.exit_code == 0, result.output
+    assert "and 1 review clip(s)" in result.output  # one repair, so one clip
+    clip = tmp_path / event_clip_name("arena", 1, 1.2)
+    assert clip.name == "arena_identity_event001_t0001.2s.mp4"
+    assert EVENT_CLIP.search(clip.name)["event"] == "001"
+    assert ffmpeg.probe(clip).frames == (69 + 25) - (30 - 25) + 1  # the switch, 1 s each side
+    provenance = json.loads((tmp_path / "arena_identity_provenance.json").read_text())
+    assert provenance["review_clips"] == [clip.name]
+    events = pd.DataFrame({"event_id": [1, 2, 3], "start_frame": [10, 20, 30],
+                           "confidence": [0.9, 0.5, 0.7]})
+    assert list(chosen_events(events, 2)["event_id"]) == [2, 3]  # in time order
+    assert bgr(HUE_TABLE["red"])[2] > 200 > 60 > bgr(HUE_TABLE["red"])[1]  # BGR: red is red

@@ -94,6 +94,18 @@ def test_bad_params_fail(change, flagged):
     assert any(e.startswith(flagged) for e in found), found
 
 
+def test_open_arena_needs_tracks_and_colours_not_a_model(tmp_path):
+    open_arena = {k: v for k, v in good_params().items() if k != "model"} | {
+        "arena": "open", "pose_input": str(tmp_path), "colours": "red,green,blue,yellow"}
+    assert errors(PARAMS_SCHEMA, open_arena) == []
+    found = errors(PARAMS_SCHEMA, {k: v for k, v in open_arena.items() if k != "pose_input"})
+    assert found == [": 'pose_input' is a required property"]
+    assert any(e.startswith("colours: 'red green' does not match")
+               for e in errors(PARAMS_SCHEMA, open_arena | {"colours": "red green"}))
+    assert any(e.startswith("arena: 'closed' is not one of")
+               for e in errors(PARAMS_SCHEMA, open_arena | {"arena": "closed"}))
+
+
 def write_sheet(path: Path, rows: list[list[str]]) -> Path:
     with open(path, "w", newline="") as handle:
         csv.writer(handle).writerows(rows)

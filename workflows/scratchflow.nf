@@ -9,6 +9,7 @@
 
 include { CROP_VIDEOS      } from '../modules/local/crop_videos'
 include { POSE_DLC         } from '../modules/local/pose_dlc'
+include { IDENTITY         } from '../modules/local/identity'
 include { QUANTIFY         } from '../modules/local/quantify'
 include { BEHAVIOUR        } from '../modules/local/behaviour'
 include { SUMMARISE        } from '../modules/local/summarise'
@@ -102,6 +103,80 @@ workflow SCRATCHFLOW {
     emit:
     crop       = CROP_VIDEOS.out.videos
     pose       = POSE_DLC.out.pose
+    tables     = QUANTIFY.out.tables
+    summary    = SUMMARISE.out.summary
+    statistics = SUMMARISE.out.statistics
+    report     = SUMMARISE.out.report
+    versions   = ch_versions_yml
+}
+
+/*
+ * SCRATCHFLOW_OPEN_ARENA: colour-marked mice together in one arena -> identity -> scratch
+ * counts per mouse -> summary.
+ *
+ * Takes a channel of [meta, video, pose] with meta.id (the video's stem), meta.experiment
+ * and meta.colours (one fur colour per mouse). No crop and no pose step: the tracks are the
+ * user's (no multi-animal DeepLabCut model ships with scratchflow).
+ */
+workflow SCRATCHFLOW_OPEN_ARENA {
+
+    take:
+    ch_arenas       // channel: [ val(meta), path(video), path(pose) ]
+    identity_params // path: identity parameters YAML, or [] for the defaults
+    detector_params // path: detector parameters YAML, or [] for the defaults
+
+    main:
+    ch_versions = channel.empty()
+
+    IDENTITY(ch_arenas, identity_params)
+    ch_versions = ch_versions.mix(IDENTITY.out.versions)
+
+    // The repaired tracks hold one individual per colour; meta.id becomes their stem
+    // (<video>_identity), the sample the summary names each mouse of (<video>_<colour>).
+    ch_tracks = IDENTITY.out.tracks
+        .map { meta, tracks, pose_json -> [meta + [id: tracks.baseName, video: meta.id], tracks, pose_json] }
+
+    QUANTIFY(ch_tracks, detector_params)
+    ch_versions = ch_versions.mix(QUANTIFY.out.versions)
+
+    // Every arena, per experiment, so that the summary names those whose identity or
+    // quantify task failed (those tasks are ignored after retries).
+    ch_expected = ch_arenas
+        .map { meta, _video, _pose -> ["${meta.experiment}.expected_samples.csv", "${meta.id}_identity,${meta.id}\n"] }
+        .collectFile(seed: 'sample,video\n', sort: true)
+        .map { csv -> [csv.name - '.expected_samples.csv', csv] }
+
+    // Nothing fails before identity here: each experiment's failures file is its header.
+    ch_failures = ch_expected
+        .map { experiment, _csv -> ["${experiment}.failures.csv", ''] }
+        .collectFile(seed: 'sample,step,reason\n', sort: true)
+        .map { csv -> [csv.name - '.failures.csv', csv] }
+
+    // The summary counts each mouse's identity repairs and shows its colour.
+    ch_identity_files = IDENTITY.out.tables
+        .join(IDENTITY.out.provenance)
+        .map { meta, events, _frames, provenance -> [meta.experiment, [events, provenance]] }
+        .transpose()
+
+    ch_summarise = QUANTIFY.out.tables
+        .join(QUANTIFY.out.provenance)
+        .map { meta, tables, provenance -> [meta.experiment, tables + [provenance]] }
+        .transpose()
+        .mix(ch_identity_files)
+        .groupTuple(sort: true)
+        .join(ch_expected)
+        .join(ch_failures)
+        .map { experiment, results, expected, failures -> [[id: experiment], results, expected, failures] }
+
+    SUMMARISE(ch_summarise)
+    ch_versions = ch_versions.mix(SUMMARISE.out.versions)
+
+    ch_versions_yml = ch_versions
+        .unique()
+        .collectFile(name: 'software_versions.yml', sort: true, newLine: true)
+
+    emit:
+    identity   = IDENTITY.out.tracks
     tables     = QUANTIFY.out.tables
     summary    = SUMMARISE.out.summary
     statistics = SUMMARISE.out.statistics

@@ -338,10 +338,63 @@ def _int_option(value: str, name: str) -> int:
         raise click.BadParameter(f"{value!r} is not a whole number", param_hint=name) from err
 
 
+# `run --arena open`: colour-marked mice in one arena, tracks given (docs/run.md).
+_open_arena_options = _options(
+    click.option("--arena", type=click.Choice(["split", "open"]), default="split",
+                 show_default=True, help="split: one mouse per QR-marked box, cropped; open: "
+                 "colour-marked mice together, INPUT a folder of videos, tracks in --pose-dir."),
+    click.option("--pose-dir", type=click.Path(exists=True, file_okay=False),
+                 help="--arena open: each video's multi-animal tracks, <video stem>*.h5."),
+    click.option("--colours", metavar="NAME,NAME,...",
+                 help="--arena open: each mouse's fur colour, as for `scratchflow identity`."),
+    click.option("--identity-params", type=click.Path(exists=True, dir_okay=False),
+                 help="--arena open: identity parameters YAML (docs/identity.md)."),
+    click.option("--identity-clips", type=click.IntRange(min=0), default=0, show_default=True,
+                 help="--arena open: review clips of the N least confident repairs per video."),
+)
+
+
+# Options of one arena only: given with the other, they would be ignored, so they are refused.
+OPEN_ARENA_ONLY = ("pose_dir", "colours", "identity_params", "identity_clips")
+SPLIT_ARENA_ONLY = ("model_dir", "box_size", "anchor", "offset_x", "offset_y", "direction",
+                    "boxes", "codes", "shuffle", "snapshot", "batch_size", "device",
+                    "clips_per_mouse", "truth_path", "behaviour_model")
+
+
+def _refuse_other_arenas_options(arena: str) -> None:
+    ctx = click.get_current_context()
+    foreign = SPLIT_ARENA_ONLY if arena == "open" else OPEN_ARENA_ONLY
+    given = [param.opts[0] for param in ctx.command.params if param.name in foreign
+             and ctx.get_parameter_source(param.name) == click.core.ParameterSource.COMMANDLINE]
+    if given:
+        raise click.UsageError(f"{', '.join(given)} do(es) not apply with --arena {arena}: "
+                               "remove it, or choose the other --arena")
+
+
+def _run_open_arena(input_path, out_dir, pose_dir, colours, identity_params, identity_clips,
+                    quantify, summarise, bodyparts, workers) -> list:
+    """The open-arena run; the split-arena options (model, crop, pose) do not apply."""
+    from scratchflow.identity.colours import parse_colours
+    from scratchflow.run.commands import IdentityArgs
+    from scratchflow.run.open_arena import OpenArenaOptions, run_open_arena
+
+    if not (pose_dir and colours):
+        raise click.UsageError("--arena open needs --pose-dir and --colours")
+    parse_colours(colours)  # a typo stops the run here, not once per video
+    options = OpenArenaOptions(
+        Path(pose_dir).resolve(),
+        IdentityArgs(colours, identity_params and Path(identity_params).resolve(),
+                     clips=identity_clips),
+        quantify, summarise, bodyparts, workers)
+    return run_open_arena(Path(input_path).resolve(), writable_folder(out_dir).resolve(),
+                          options, _progress_bar)
+
+
 @main.command()
 @click.argument("input_path", metavar="INPUT")
-@click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False),
-              help="DeepLabCut project folder (PyTorch, or TensorFlow with scratchflow[tf]).")
+@click.option("--model", "model_dir", type=click.Path(file_okay=False),
+              help="DeepLabCut project folder (PyTorch, or TensorFlow with scratchflow[tf]); "
+              "required but with --arena open.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Run folder: crop/, pose/, quantify/, clips/, summarise/, logs/.")
 @_crop_options
@@ -363,13 +416,17 @@ def _int_option(value: str, name: str) -> int:
 @click.option("--behaviour-model", type=click.Path(exists=True, file_okay=False),
               help="Behaviour model folder (scratchflow behaviour train): classify every frame "
               "of each mouse video into behaviour/ (docs/behaviour.md).")
+@_open_arena_options
 def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, direction, boxes,
         codes, shuffle, snapshot, batch_size, device, params_path, bodyparts, groups, control,
-        workers, clips_per_mouse, truth_path, behaviour_model):
+        workers, clips_per_mouse, truth_path, behaviour_model, arena, pose_dir, colours,
+        identity_params, identity_clips):
     """Run a whole experiment on this machine: crop, pose, quantify, clips, summarise.
 
     INPUT is a folder or s3:// prefix of video + TXT pairs, or a samplesheet CSV
-    (sample,video,metadata; local paths or s3:// URIs). Each step runs as a `scratchflow`
+    (sample,video,metadata; local paths or s3:// URIs). With --arena open, INPUT is a folder
+    of videos of colour-marked mice together, and the run is identity (your tracks in
+    --pose-dir), quantify per colour and summarise. Each step runs as a `scratchflow`
     command (docs/run.md); a rerun skips tasks whose inputs are unchanged, and a failing
     sample is reported while the rest finish.
     """
@@ -377,6 +434,15 @@ def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, di
     from scratchflow.run.report import print_run_report
     from scratchflow.run.runner import RunOptions, run_experiment
 
+    quantify = QuantifyArgs(params=params_path and Path(params_path).resolve())
+    summarise = SummariseArgs(groups=groups and Path(groups).resolve(), control=control)
+    _refuse_other_arenas_options(arena)
+    if arena == "open":
+        outcomes = _run_open_arena(input_path, out_dir, pose_dir, colours, identity_params,
+                                   identity_clips, quantify, summarise, bodyparts, workers)
+        sys.exit(1 if print_run_report(outcomes, Path(out_dir), None, click.echo) else 0)
+    if model_dir is None:
+        raise click.UsageError("Missing option '--model'.")
     _box_size(box_size)  # a typo stops the run here, not once per video
     if snapshot not in (None, "best"):
         _int_option(snapshot, "--snapshot")
@@ -384,9 +450,8 @@ def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, di
         model=Path(model_dir).resolve(),
         crop=CropArgs(box_size, anchor, offset_x, offset_y, direction, boxes, codes),
         pose=PoseArgs(shuffle, snapshot, batch_size, device),
-        quantify=QuantifyArgs(params=params_path and Path(params_path).resolve()),
-        summarise=SummariseArgs(groups=groups and Path(groups).resolve(), control=control),
-        bodyparts=bodyparts, workers=workers, clips_per_mouse=clips_per_mouse,
+        quantify=quantify, summarise=summarise, bodyparts=bodyparts, workers=workers,
+        clips_per_mouse=clips_per_mouse,
         behaviour_model=behaviour_model and Path(behaviour_model).resolve())
     source = input_path if input_path.startswith("s3://") else str(Path(input_path).resolve())
     outcomes = run_experiment(source, writable_folder(out_dir).resolve(), options,
@@ -541,7 +606,10 @@ def clips(sources, out_dir, per_mouse, seed, margin_s, overwrite):
               "the named range.")
 @click.option("--params", "params_path", type=click.Path(dir_okay=False),
               help="YAML of identity parameters (docs/identity.md).")
-def identity(video, pose_file, colours, out_dir, learn_colours, params_path):
+@click.option("--clips", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Review clips of the N least confident repairs, each mouse drawn in its "
+              "colour (needs the video extra).")
+def identity(video, pose_file, colours, out_dir, learn_colours, params_path, clips):
     """Repair the identities of colour-marked mice tracked in one arena (VIDEO, its POSE
     tracks: multi-animal DeepLabCut .h5 or _el.h5, or a SLEAP analysis file).
 
@@ -553,7 +621,7 @@ def identity(video, pose_file, colours, out_dir, learn_colours, params_path):
 
     params = IdentityParams.from_yaml(params_path) if params_path else IdentityParams()
     request = IdentityRequest(Path(video), Path(pose_file), parse_colours(colours),
-                              writable_folder(out_dir), params, learn_colours)
+                              writable_folder(out_dir), params, learn_colours, clips)
     done = identify(request)
     if learn_colours:
         click.echo("learned hue ranges: " + ", ".join(
@@ -561,7 +629,8 @@ def identity(video, pose_file, colours, out_dir, learn_colours, params_path):
     counts = done.events["kind"].value_counts().to_dict()
     click.echo(f"{pose_file}: {len(done.events)} repair(s) "
                f"({', '.join(f'{n} {kind}' for kind, n in counts.items()) or 'none needed'}), "
-               f"{done.frames_per_s:.0f} frames/s: wrote {done.paths['tracks']}")
+               f"{done.frames_per_s:.0f} frames/s: wrote {done.paths['tracks']}"
+               + (f" and {len(done.clips)} review clip(s)" if clips else ""))
 
 
 @main.command("params")

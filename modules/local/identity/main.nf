@@ -11,6 +11,7 @@ process IDENTITY {
     tuple val(meta), path("${prefix}_identity_events.csv"), path("${prefix}_identity_frames.csv"), emit: tables
     tuple val(meta), path("${prefix}_identity.png"),                  emit: figure
     tuple val(meta), path("${prefix}_identity_provenance.json"),      emit: provenance
+    tuple val(meta), path("${prefix}_identity_event*.mp4"), optional: true, emit: clips
     path "versions.yml",                                               emit: versions
 
     when:
@@ -42,6 +43,7 @@ process IDENTITY {
     touch ${prefix}_identity_frames.csv
     touch ${prefix}_identity.png
     echo '{}' > ${prefix}_identity_provenance.json
+    touch ${prefix}_identity_event001_t0000.0s.mp4
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scratchflow.review_video import RED, WHITE, put_text
+
 # BGR of the report's limb colours (#0072B2, #D55E00), so clips and raster agree.
 PAW_COLOURS = {"left": (178, 114, 0), "right": (0, 94, 213)}
-WHITE, BLACK, RED = (255, 255, 255), (0, 0, 0), (40, 40, 220)
 TRAIL_S = 0.1  # a short trail shows the paw's stroke, not where it was seconds ago
 
 
@@ -66,9 +67,4 @@ def draw_paw(cv2, frame, track: np.ndarray, index: int, side: str, bout: BoutOve
         cv2.circle(frame, centre, radius + ring, WHITE, max(1, ring))
 
 
-def put_text(cv2, frame, text: str, origin: tuple[int, int], scale: float) -> None:
-    """White text with a dark outline: readable on light bedding and dark fur alike."""
-    thickness = max(1, int(round(1.5 * scale)))
-    for colour, width in ((BLACK, thickness + 2), (WHITE, thickness)):
-        cv2.putText(frame, text, origin, cv2.FONT_HERSHEY_SIMPLEX, 0.65 * scale, colour, width,
-                    cv2.LINE_AA)
+#END

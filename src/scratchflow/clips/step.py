@@ -1,38 +1,32 @@
 """``scratchflow clips``: a short MP4 per detected bout, for a person to check the calls.
 
 Each clip is cut from the mouse's video with a margin before and after the bout, with the
-tracked hind paws and the bout's stroke count drawn on (overlay.py). OpenCV reads and draws
-the frames; ffmpeg encodes them to H.264 through a pipe (``scratchflow.ffmpeg.write_video``).
-Clips are written under a temporary name and renamed once their frame count is checked.
+tracked hind paws and the bout's stroke count drawn on (overlay.py); cutting and encoding are
+``scratchflow.review_video``'s.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from scratchflow import outputs
 from scratchflow.clips.files import clip_name
 from scratchflow.clips.overlay import BoutOverlay, draw
 from scratchflow.crop import record as crop_record
 from scratchflow.errors import InputError
-from scratchflow.ffmpeg import VideoInfo, probe, write_video
+from scratchflow.ffmpeg import VideoInfo, probe
 from scratchflow.file_index import FileIndex
 from scratchflow.formats import dlc, load_pose, resolve_roles
 from scratchflow.metadata import VIDEO_SUFFIXES
 from scratchflow.progress import Report
 from scratchflow.quantify import files as quantify_files
+from scratchflow.review_video import opencv, write_span
 from scratchflow.summarise.tables import read_bouts, read_json, read_strokes
 
-# Browsers play H.264 yuv420p with the index up front (faststart); pad to even sizes, which
-# 4:2:0 needs. veryfast: clips are short, and a person watches them, not a pose model.
-ENCODER_ARGS = ("-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-preset", "veryfast",
-                "-crf", "20", "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4")
 HIND_ROLES = ("hind_left", "hind_right")
 
 
@@ -55,15 +49,6 @@ class ClipJob:
     pose: Path | None
     strokes: Path | None
     provenance: Path | None
-
-
-def opencv():
-    try:
-        import cv2
-    except ImportError as err:
-        raise InputError(None, "`scratchflow clips` needs OpenCV, part of the video extra",
-                         "pip install 'scratchflow[video]'") from err
-    return cv2
 
 
 def find_jobs(sources: list[Path]) -> list[ClipJob]:
@@ -163,36 +148,8 @@ def bout_overlay(sample: str, bout, info: VideoInfo, paws: dict[str, np.ndarray]
 
 def write_clip(video: Path, info: VideoInfo, bout: BoutOverlay, margin_s: float,
                target: Path) -> Path:
-    margin = int(round(margin_s * info.fps))
-    first = max(0, bout.start_frame - margin)
-    last = min(info.frames - 1, bout.end_frame + margin)
-    cv2 = opencv()
-    with outputs.atomic_path(target) as tmp:
-        frames = (draw(cv2, frame, index, bout) for index, frame in
-                  read_range(cv2, video, first, last))
-        write_video(tmp, frames, info.frame_rate, ENCODER_ARGS)
-        made = probe(tmp).frames
-        if made != last - first + 1:
-            raise InputError(video, f"clip {target.name} has {made} frames, expected "
-                             f"{last - first + 1}; not kept", "check the video plays to the end")
-    return target
-
-
-def read_range(cv2, video: Path, first: int, last: int) -> Iterator[tuple[int, np.ndarray]]:
-    """Frames ``first..last`` (inclusive) with their indices."""
-    capture = cv2.VideoCapture(str(video))
-    try:
-        if not capture.isOpened():
-            raise InputError(video, "OpenCV cannot open the video", "check the file plays")
-        capture.set(cv2.CAP_PROP_POS_FRAMES, first)
-        for index in range(first, last + 1):
-            ok, frame = capture.read()
-            if not ok:
-                raise InputError(video, f"cannot read frame {index}",
-                                 "the video may be truncated: copy it again")
-            yield index, frame
-    finally:
-        capture.release()
+    return write_span(video, info, (bout.start_frame, bout.end_frame), margin_s, target,
+                      lambda cv2, frame, index: draw(cv2, frame, index, bout))
 
 
 def clip_batch(sources: list[Path], options: ClipOptions, report: Report) -> tuple[int, int]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scratchflow.errors import InputError
+from scratchflow.identity.files import hue_centre
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def learn_colours(colours: list[ColourRange], rgb: np.ndarray) -> list[ColourRan
     for colour in colours:  # the named floors still say what counts as coloured at all
         coloured |= (saturation >= colour.saturation[0]) & (value >= colour.value[0])
     hue = hue[coloured]
-    centres = np.array([_centre(c.hue) for c in colours])
+    centres = np.array([hue_centre(c.hue) for c in colours])
     if len(hue) == 0:
         return colours
     for _ in range(LEARN_ITERATIONS):
@@ -163,11 +164,6 @@ def learn_colours(colours: list[ColourRange], rgb: np.ndarray) -> list[ColourRan
         learned.append(ColourRange(colour.name, (round(float(low), 1), round(float(high), 1)),
                                    colour.saturation, colour.value))
     return learned
-
-
-def _centre(hue: tuple[float, float]) -> float:
-    low, high = hue
-    return (low + ((high - low) % 360) / 2) % 360
 
 
 def _signed_gap(a, b):

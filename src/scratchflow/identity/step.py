@@ -44,6 +44,7 @@ class IdentityRequest:
     out_dir: Path
     params: IdentityParams
     learn_colours: bool = False  # fit each colour's hue range to this video first
+    clips: int = 0  # review clips of this many repairs, the least confident (review.py)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Identified:
     repair: Repair
     frames_per_s: float  # whole step, decoding included
     colours: list[ColourRange]  # as used: learned ones when asked to learn
+    clips: list[Path]  # review clips of repairs (request.clips)
 
 
 def identify(request: IdentityRequest) -> Identified:
@@ -94,6 +96,12 @@ def identify(request: IdentityRequest) -> Identified:
     outputs.write_csv(rounded(events), paths["events"])
     outputs.write_csv(frame_table(repair, sure, names, pose.individuals, fps), paths["frames"])
     timeline(sure, names, events, fps, paths["figure"])
+    clips = []
+    if request.clips:
+        from scratchflow.identity.review import review_clips
+
+        clips = review_clips(request.video, info, repaired, events, colours, request.out_dir,
+                             Path(request.pose_path).stem, request.clips)
     elapsed = time.perf_counter() - started
     record = outputs.provenance(
         files.STEP, [request.video, request.pose_path], params.to_dict(),
@@ -104,9 +112,9 @@ def identify(request: IdentityRequest) -> Identified:
         body_length_px=round(body_length, 2),
         repairs={kind: int((events["kind"] == kind).sum()) for kind in files.EVENT_KINDS},
         seconds={"decode_and_sample": round(evidence.decode_s, 2), "total": round(elapsed, 2)},
-        ffmpeg=ffmpeg.ffmpeg_version())
+        review_clips=[p.name for p in clips], ffmpeg=ffmpeg.ffmpeg_version())
     outputs.write_json(record, paths["provenance"])
-    return Identified(paths, events, repair, pose.n_frames / elapsed, colours)
+    return Identified(paths, events, repair, pose.n_frames / elapsed, colours, clips)
 
 
 # DeepLabCut files its unique body parts (an object in the arena, not a mouse) under this

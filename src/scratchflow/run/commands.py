@@ -9,17 +9,19 @@ Where the two differ on purpose: the runner adds ``--overwrite`` (its ledger, no
 files, decides what is up to date), runs one pose process over every mouse (the model loads
 once), passes ``--failures`` and ``--samples`` to summarise (a reused run folder may hold an
 earlier run's mice) and no ``--link-dir`` (its report keeps copies of the files it links), and
-has a clips step that Nextflow lacks.
+has a clips step that Nextflow lacks. In the open arena (``identity``), the runner links the
+user's pose files into its pose folder where Nextflow stages them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 # The steps in order. Each writes into a folder of its own name, in the one-machine run folder
-# and in Nextflow's --outdir alike. Behaviour (with a behaviour model) runs after the summary.
-STEPS = ("crop", "pose", "quantify", "clips", "summarise", "behaviour")
+# and in Nextflow's --outdir alike. The open arena has no crop and runs identity after pose;
+# behaviour (with a behaviour model) runs after the summary.
+STEPS = ("crop", "pose", "identity", "quantify", "clips", "summarise", "behaviour")
 # Nextflow's report sits in summarise/ and links each mouse's CSVs where they are published.
 LINK_DIR = Path("..") / "quantify"
 
@@ -47,6 +49,14 @@ class PoseArgs:
 class QuantifyArgs:
     params: Path | None = None  # detector parameters YAML
     fps: float | None = None
+
+
+@dataclass(frozen=True)
+class IdentityArgs:
+    colours: str = ""  # NAME,NAME,... (or NAME=H0-H1,S,V): one per mouse, required
+    params: Path | None = None  # identity parameters YAML
+    learn_colours: bool = False
+    clips: int = 0  # review clips of the least confident repairs
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,13 @@ def behaviour(video, pose_file, model, out, device: str = "cpu",
     return ["behaviour", "classify", str(video), "--pose", str(pose_file), "--model", str(model),
             "--out", str(out), "--device", device,
             *(["--scratch-bouts", str(scratch_bouts)] if scratch_bouts else [])]
+
+
+def identity(video, pose_file, out, args: IdentityArgs) -> list[str]:
+    """``--colours`` always (it has no default); ``--learn-colours`` is a flag."""
+    options = flags(replace(args, colours="", learn_colours=False))
+    return ["identity", str(video), str(pose_file), "--colours", args.colours, "--out", str(out),
+            *options, *(["--learn-colours"] if args.learn_colours else [])]
 
 
 def clips(sources: list, out, per_mouse: int | None, overwrite: bool = False) -> list[str]:

@@ -450,7 +450,7 @@ def summarise_task(layout: RunLayout, failures: Path, args: SummariseArgs | None
     args = args or SummariseArgs()
     out_dir = layout.step_dir("summarise")
     names = [OUTPUT_NAMES[k] for k in ("summary", "statistics", "comparisons", "report")]
-    folders = [layout.step_dir(step) for step in ("crop", "quantify", "clips")]
+    folders = [layout.step_dir(step) for step in ("crop", "identity", "quantify", "clips")]
 
     def made() -> list[Path]:
         return [out_dir / n for n in names if (out_dir / n).is_file()]

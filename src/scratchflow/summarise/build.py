@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from scratchflow.clips.files import CLIP_NAME
+from scratchflow.identity.files import hue_centre
 from scratchflow.summarise import figures
 from scratchflow.summarise.experiment import Experiment
 from scratchflow.summarise.page import ReportData, mice
@@ -174,6 +175,11 @@ def pose_models(experiment: Experiment) -> list[list]:
     return [[value if value else "–" for value in row] for row in rows]
 
 
+def colour_swatches(colours: dict[str, tuple[float, float]]) -> dict[str, str]:
+    """A CSS colour per fur colour: the middle of its hue range (a range past 360 wraps)."""
+    return {name: f"hsl({hue_centre(hue):.0f}, 80%, 50%)" for name, hue in colours.items()}
+
+
 def report_title(summary: pd.DataFrame) -> str:
     names = sorted({e for e in summary["experiment"] if isinstance(e, str) and e})
     return "Scratching report" + (f": {', '.join(names)}" if names else "")
@@ -199,5 +205,6 @@ def report_data(experiment: Experiment, stats: pd.DataFrame, comparisons: pd.Dat
         pose_inputs=pose_inputs(experiment.provenance), inputs=record["inputs"],
         notes=experiment.warnings, empty_figures_note=NO_RESULTS, comparisons=comparisons,
         control=control, pose_models=pose_models(experiment),
+        swatches=colour_swatches(experiment.colours),
     )
 

@@ -16,6 +16,7 @@ from scratchflow.crop import record as crop_record
 from scratchflow.errors import InputError
 from scratchflow.file_index import FileIndex
 from scratchflow.formats import pose_record
+from scratchflow.identity import files as identity_files
 from scratchflow.quantify import files as quantify_files
 
 EXPECTED_NAME = re.compile(r"^(?:.+\.)?expected_samples\.csv$")  # Nextflow prefixes the experiment
@@ -23,13 +24,16 @@ EXPECTED_NAME = re.compile(r"^(?:.+\.)?expected_samples\.csv$")  # Nextflow pref
 
 @dataclass
 class SampleFiles:
-    """One mouse's files: quantify outputs by kind, crop sidecar and preview, review clips."""
+    """One mouse's files: quantify outputs by kind, crop sidecar and preview, review clips;
+    in an open arena, the identity step's events and provenance by kind (the sample is the
+    repaired tracks' stem, and each individual one mouse)."""
 
     sample: str
     quantify: dict[str, Path] = field(default_factory=dict)
     sidecar: Path | None = None
     preview: Path | None = None
     clips: list[Path] = field(default_factory=list)
+    identity: dict[str, Path] = field(default_factory=dict)
 
 
 @dataclass
@@ -48,6 +52,9 @@ def collect_run(folders: list[Path]) -> RunFiles:
     for kind, suffix in quantify_files.SUFFIXES.items():
         for sample, path in index.by_suffix(suffix).items():
             files(sample).quantify[kind] = path
+    for kind in ("events", "provenance"):
+        for stem, path in index.by_suffix(identity_files.SUFFIXES[kind]).items():
+            files(identity_files.tracks_stem(stem)).identity[kind] = path
     for sample, path in crop_sidecars(index).items():
         files(sample).sidecar = path
     for sample, path in index.by_suffix(crop_record.PREVIEW_SUFFIX).items():

@@ -19,12 +19,15 @@ from scratchflow.clips.files import clip_name
 from scratchflow.crop import record as crop_record
 from scratchflow.crop.naming import parse_stem
 from scratchflow.errors import InputError
+from scratchflow.identity import files as identity_files
 from scratchflow.quantify.files import COLUMNS, SUFFIXES
 from scratchflow.quantify.tables import NO_TRACKING
 from scratchflow.summarise.collect import RunFiles, SampleFiles
 from scratchflow.summarise.tables import (
     read_bouts,
     read_csv,
+    read_identity_colours,
+    read_identity_events,
     read_provenance,
     read_sample_list,
     read_summary,
@@ -33,7 +36,7 @@ from scratchflow.summarise.tables import (
 
 METADATA_COLUMNS = ("experiment", "date", "time", "camera", "position", "mouse", "treatment")
 COUNT_COLUMNS = {"n_bouts", "n_strokes", "bouts_left", "strokes_left", "bouts_right",
-                 "strokes_right"}
+                 "strokes_right", "identity_repairs"}
 NO_OUTPUT = "no quantify output found"
 UNGROUPED = "ungrouped"
 NO_BOUTS = pd.DataFrame(columns=["individual", "bout_id", "start_s"])
@@ -49,6 +52,7 @@ class Experiment:
     bin_s: float | None  # time-bin width shared by all mice (None when no mouse has results)
     inputs: list[Path] = field(default_factory=list)  # every file read, for the checksums
     warnings: list[str] = field(default_factory=list)
+    colours: dict[str, tuple[float, float]] = field(default_factory=dict)  # open arena: hues
 
 
 @dataclass(frozen=True)
@@ -179,7 +183,29 @@ def load_sample(files: SampleFiles, base: dict, experiment: Experiment):
     rows = [{**base, "status": "ok", **record} for record in summary.to_dict("records")]
     for row in rows:
         row["reason"] = row.get("reason") if isinstance(row.get("reason"), str) else ""
+    if files.identity:
+        rows = with_colours(rows, files, experiment)
     return rows, bouts.assign(sample=files.sample), bins.assign(sample=files.sample)
+
+
+def with_colours(rows: list[dict], files: SampleFiles, experiment: Experiment) -> list[dict]:
+    """Mice of an open arena: each named ``<video stem>_<colour>``, with the number of repairs
+    the identity step made that involved it; the colours' hues kept for the report."""
+    stem = identity_files.video_stem(files.sample)
+    if "events" not in files.identity:
+        missing = identity_files.paths(Path(), stem)["events"].name
+        raise InputError(files.identity["provenance"], f"found without {missing} beside it",
+                         "copy all the files `scratchflow identity` wrote for this video")
+    events = read_identity_events(files.identity["events"])
+    experiment.inputs.append(files.identity["events"])
+    if "provenance" in files.identity:
+        experiment.colours.update(read_identity_colours(files.identity["provenance"]))
+        experiment.inputs.append(files.identity["provenance"])
+    for row in rows:
+        colour = row["individual"]
+        row.update(mouse=f"{stem}_{colour}", colour=colour,
+                   identity_repairs=sum(colour in names for names in events["individuals"]))
+    return rows
 
 
 def drop_stale_clips(files: SampleFiles, bouts: pd.DataFrame, experiment: Experiment) -> None:

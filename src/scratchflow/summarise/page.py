@@ -22,6 +22,7 @@ h1{font-size:1.7em;margin:0 0 .2em} h2{margin-top:1.8em;border-bottom:1px solid 
 table{border-collapse:collapse;font-size:.85em;margin:8px 0}
 th,td{border:1px solid #ddd;padding:3px 7px;text-align:left;vertical-align:top}
 th{background:#f3f3f3} td.num{text-align:right;font-variant-numeric:tabular-nums}
+.swatch{display:inline-block;width:.9em;height:.9em;border:1px solid #555;vertical-align:middle}
 tr.failed td{background:#fdecea} .failed-text{color:#a00018;font-weight:bold}
 .box{padding:6px 12px;margin:10px 0;border-left:5px solid}
 .box.fail{background:#fdecea;border-color:#a00018}
@@ -62,6 +63,7 @@ class ReportData:
     comparisons: pd.DataFrame = field(default_factory=pd.DataFrame)  # OUTPUT_NAMES["comparisons"]
     control: str | None = None
     pose_models: list[list] = field(default_factory=list)  # per mouse: POSE_HEADERS
+    swatches: dict[str, str] = field(default_factory=dict)  # open arena: fur colour -> CSS
 
 
 def esc(value) -> str:
@@ -105,6 +107,14 @@ def link_list(links: list[tuple[str, str]]) -> Html:
                          for text, href in links))
 
 
+def colour_cell(colour, swatches: dict[str, str]) -> Html | str:
+    """A square of the mouse's fur colour and its name."""
+    if not isinstance(colour, str) or colour not in swatches:
+        return ""
+    return Html(f'<span class="nw"><span class="swatch" style="background:'
+                f'{html.escape(swatches[colour])}"></span> {esc(colour)}</span>')
+
+
 def mice_section(data: ReportData) -> str:
     headers = ["Mouse (sample)", "Group", "Treatment", "Mouse ID", "Status", "Bouts", "Strokes",
                "Scratching (s)", "Bouts / min", "Bouts L / R", "Files", "Clips"]
@@ -122,11 +132,18 @@ def mice_section(data: ReportData) -> str:
                      number(r.get("scratching_s"), 1), number(r.get("bouts_per_min"), 2), sides,
                      link_list(data.links.get(r["sample"], [])),
                      link_list(data.clips.get(r["sample"], []))])
+        if data.swatches:
+            rows[-1] += [colour_cell(r.get("colour"), data.swatches),
+                         number(r.get("identity_repairs"))]
         classes.append("" if ok else "failed")
+    numeric = {5, 6, 7, 8}
+    if data.swatches:  # an open arena: each mouse under its fur colour
+        headers += ["Colour", "Identity repairs"]
+        numeric.add(len(headers) - 1)
     hrefs = [href for links in (*data.links.values(), *data.clips.values()) for _, href in links]
     copies = (f" Files and clips link to copies in {BUNDLE_DIR}/ beside this page: move or send "
               "the two together." if any(h.startswith(f"{BUNDLE_DIR}/") for h in hrefs) else "")
-    return (f"<h2>Mice</h2>{table(headers, rows, {5, 6, 7, 8}, classes)}"
+    return (f"<h2>Mice</h2>{table(headers, rows, numeric, classes)}"
             '<p class="muted">Scratching time is the summed duration of the bouts. Failed mice '
             "and mice whose hind paws were not tracked (no_tracking) have no numbers and are "
             f"left out of the figures and statistics.{copies}</p>")

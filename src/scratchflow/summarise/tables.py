@@ -12,9 +12,11 @@ from pathlib import Path
 import pandas as pd
 
 from scratchflow.errors import InputError
+from scratchflow.identity import files as identity_files
 from scratchflow.quantify.files import COLUMNS, STEP
 
 RERUN_QUANTIFY = "re-run `scratchflow quantify` for this mouse (the file is incomplete or foreign)"
+RERUN_IDENTITY = "re-run `scratchflow identity` for this video (the file is incomplete or foreign)"
 
 TEXT_COLUMNS = ("individual", "sample", "mouse", "group", "video", "step", "reason")
 
@@ -101,3 +103,19 @@ def read_sample_list(path: Path, required: tuple[str, ...], what: str) -> pd.Dat
         row = int(empty.argmax()) + 2  # +1 for the header line, +1 to count from 1
         raise InputError(path, f"line {row}: empty {required[0]!r}", fix)
     return table
+
+
+def read_identity_events(path: Path) -> pd.DataFrame:
+    """The repairs of one video; ``individuals`` as the list of colours each touched."""
+    table = read_csv(path, identity_files.EVENT_COLUMNS, RERUN_IDENTITY)
+    return table.assign(individuals=table["individuals"].fillna("").astype(str).str.split(";"))
+
+
+def read_identity_colours(path: Path) -> dict[str, tuple[float, float]]:
+    """Each colour's hue range (degrees) as the identity step used it, from its provenance."""
+    record = read_json(path, RERUN_IDENTITY)
+    colours = record.get("colours")
+    if record.get("step") != identity_files.STEP or not isinstance(colours, dict):
+        raise InputError(path, "not an identity provenance record (needs \"step\": "
+                         "\"identity\" and its colours)", RERUN_IDENTITY)
+    return {name: tuple(colour["hue"]) for name, colour in colours.items()}

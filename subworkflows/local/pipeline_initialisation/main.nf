@@ -6,6 +6,10 @@
  * against assets/schema_input.json) or a folder / S3 prefix of <stem>.<video ext> +
  * <stem>.txt pairs. nf-core pipelines keep the plugin calls in a subworkflow like this.
  *
+ * With --arena open, --input is a folder or S3 prefix of videos alone and each pairs with its
+ * tracks in --pose_input (openArenas): the arenas channel is [meta, video, pose], meta.colours
+ * the mice's fur colours.
+ *
  * validate_params false (--validate_params false) skips nf-schema and its plugin altogether
  * (conf/nf_schema.config is then not loaded); a samplesheet still needs it.
  */
@@ -43,12 +47,40 @@ def experimentName(input, experiment) {
     return name.endsWith('.csv') ? name - '.csv' : name
 }
 
+// --arena open: [meta, video, pose] per video in --input. A pose file in --pose_input belongs
+// to the longest video stem that starts its name (DeepLabCut's <stem>DLC_...h5); a video
+// with none or several stops the run, as a video without its TXT does.
+def openArenas(input, poseInput, colours, name) {
+    if (!poseInput || !colours) {
+        error("--arena open needs --pose_input (the folder of each video's tracks) and --colours")
+    }
+    def videos = files(videoGlob(inputPrefix(input)))
+    if (!videos) {
+        error("--input ${input}: no videos found")
+    }
+    def poses = files("${inputPrefix(poseInput)}/*.h5")
+    return videos.collect { video ->
+        def found = poses.findAll { pose ->
+            def owners = videos.findAll { other -> pose.name.startsWith(other.baseName) }
+            owners.max { other -> other.baseName.size() } == video
+        }
+        if (found.size() != 1) {
+            def what = found ? "several pose files start with its name (${found*.name.join(', ')})" : "no pose file named ${video.baseName}*.h5"
+            error("${video}: ${what} in ${poseInput}; keep exactly one per video")
+        }
+        [[id: video.baseName, experiment: name, colours: colours], video, found[0]]
+    }
+}
+
 workflow PIPELINE_INITIALISATION {
 
     take:
     input           // string: folder, s3:// prefix or samplesheet .csv
     experiment      // string or null: experiment name for the summary
     validate_params // boolean: check params against nextflow_schema.json
+    arena           // string: split (crop + pose) or open (--pose_input's tracks)
+    pose_input      // string or null: --arena open: folder or s3:// prefix of tracks
+    colours         // string or null: --arena open: the mice's fur colours
 
     main:
     if (validate_params) {
@@ -58,7 +90,12 @@ workflow PIPELINE_INITIALISATION {
 
     def name = experimentName(input, experiment)
 
-    if (input.toString().endsWith('.csv')) {
+    ch_arenas = channel.empty()
+    if (arena == 'open') {
+        ch_raw = channel.empty()
+        ch_arenas = channel.fromList(openArenas(input, pose_input, colours, name))
+    }
+    else if (input.toString().endsWith('.csv')) {
         if (!validate_params) {
             error("--input ${input}: a samplesheet is read and checked by the nf-schema plugin, " +
                 "which --validate_params false leaves out; give a folder of videos instead")
@@ -90,5 +127,6 @@ workflow PIPELINE_INITIALISATION {
     }
 
     emit:
-    raw = ch_raw // channel: [ val(meta), path(video), path(metadata) ]
+    raw    = ch_raw    // channel: [ val(meta), path(video), path(metadata) ]
+    arenas = ch_arenas // channel: [ val(meta), path(video), path(pose) ] (--arena open)
 }

@@ -1,0 +1,48 @@
+"""`nextflow run main.nf --arena open` under the real Nextflow runtime, on rendered arenas of
+colour-marked mice: identity, then quantify per mouse, then the summary, with a truncated
+video failing alone. About half a minute on 2 cores; skips as tests/test_nextflow_run.py does.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tests.conftest import REPO
+from tests.test_nextflow_run import nextflow_command, read_trace, run_logged
+from tests.test_run_open_arena import render_arenas, run
+
+pytestmark = [pytest.mark.nextflow, pytest.mark.slow]
+
+
+def test_open_arena_pipeline_matches_scratchflow_run(tmp_path):
+    command = nextflow_command()
+    arenas = render_arenas(tmp_path / "input")
+    outdir = tmp_path / "results"
+    proc = run_logged([*command, "run", str(REPO / "main.nf"), "-ansi-log", "false",
+                       "--arena", "open", "--input", str(arenas / "videos"),
+                       "--pose_input", str(arenas / "tracks"), "--colours", "red,green",
+                       "--identity_clips", "1", "--outdir", str(outdir),
+                       "--validate_params", "false"],
+                      tmp_path, tmp_path / "nextflow.log")
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
+    trace = read_trace(outdir / "pipeline_info" / "execution_trace.txt")
+    failed = [(t["process"], t["tag"]) for t in trace if t["status"] != "COMPLETED"]
+    assert failed == [("SCRATCHFLOW_OPEN_ARENA:IDENTITY", "broken")]
+    summary = pd.read_csv(outdir / "summarise" / "experiment_summary.csv")
+    assert sorted(summary["mouse"].dropna()) == ["arenaA_green", "arenaA_red", "arenaB_green",
+                                                 "arenaB_red"]
+    assert summary.set_index("sample").loc["broken_identity", "status"] == "failed"
+    assert "<th>Colour</th>" in (outdir / "summarise" / "report.html").read_text()
+    clips = sorted(p.name for p in (outdir / "identity").glob("*.mp4"))
+    assert clips == ["arenaA_identity_event001_t0001.2s.mp4",
+                     "arenaB_identity_event001_t0001.2s.mp4"]
+    # the same files as the one-machine run
+    one = tmp_path / "run"
+    run(arenas / "videos", "--arena", "open", "--pose-dir", arenas / "tracks", "--colours",
+        "red,green", "--out", one)
+    for folder, pattern in (("identity", "*_events.csv"), ("quantify", "*_scratch_*.csv")):
+        made = sorted(p.name for p in (outdir / folder).glob(pattern))
+        assert made and made == sorted(p.name for p in (one / folder).glob(pattern))
+        for name in made:
+            assert (outdir / folder / name).read_bytes() == (one / folder / name).read_bytes()
