@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scratchflow.behaviour import files as behaviour_files
 from scratchflow.clips.files import CLIP_NAME
 from scratchflow.crop import record as crop_record
 from scratchflow.errors import InputError
@@ -23,13 +24,15 @@ EXPECTED_NAME = re.compile(r"^(?:.+\.)?expected_samples\.csv$")  # Nextflow pref
 
 @dataclass
 class SampleFiles:
-    """One mouse's files: quantify outputs by kind, crop sidecar and preview, review clips."""
+    """One mouse's files: quantify outputs by kind, crop sidecar and preview, review clips,
+    behaviour outputs by kind."""
 
     sample: str
     quantify: dict[str, Path] = field(default_factory=dict)
     sidecar: Path | None = None
     preview: Path | None = None
     clips: list[Path] = field(default_factory=list)
+    behaviour: dict[str, Path] = field(default_factory=dict)  # behaviour outputs by kind
 
 
 @dataclass
@@ -48,6 +51,9 @@ def collect_run(folders: list[Path]) -> RunFiles:
     for kind, suffix in quantify_files.SUFFIXES.items():
         for sample, path in index.by_suffix(suffix).items():
             files(sample).quantify[kind] = path
+    for kind, suffix in behaviour_files.SUFFIXES.items():
+        for sample, path in index.by_suffix(suffix).items():
+            files(sample).behaviour[kind] = path
     for sample, path in crop_sidecars(index).items():
         files(sample).sidecar = path
     for sample, path in index.by_suffix(crop_record.PREVIEW_SUFFIX).items():
