@@ -161,3 +161,43 @@ def test_a_bad_budget_names_the_file_and_the_fix(run, text, message):
         summarised(run)
     assert "v2_behaviour_budget.csv" in str(error.value)
     assert "re-run `scratchflow behaviour classify`" in str(error.value)
+
+
+def test_a_failed_mouse_does_not_show_an_earlier_runs_budget(run):
+    behaviour_outputs(run / "behaviour", FAILED, (10, 10, 80))  # left by an earlier run
+    result, tables = summarised(run)
+    summary = tables["summary"].set_index("sample")
+    assert summary.loc[FAILED, "behaviour_status"] == f"missing: {REASON}"
+    assert pd.isna(summary.loc[FAILED, "fraction_walk"])
+    assert any(w.startswith(f"{FAILED}: its behaviour failed in this run") for w in
+               result.warnings)
+    assert f"ethogram of {FAILED}" not in result.paths["report"].read_text()
+
+
+def test_the_runner_summarises_after_behaviour_and_reads_its_folder(tmp_path):
+    from scratchflow.run import commands
+    from scratchflow.run.runner import RunLayout, summarise_task
+
+    assert commands.STEPS.index("behaviour") < commands.STEPS.index("summarise")
+    layout = RunLayout(tmp_path)
+    for step in ("quantify", "behaviour"):
+        (tmp_path / step).mkdir()
+    (tmp_path / "behaviour" / "m1_behaviour_budget.csv").write_text("behaviour\n")
+    with_behaviour = summarise_task(layout, tmp_path / "failures.csv", behaviour=True)
+    assert str(tmp_path / "behaviour") in map(str, with_behaviour.command)
+    assert tmp_path / "behaviour" / "m1_behaviour_budget.csv" in with_behaviour.inputs
+    # a run without a behaviour model leaves an earlier run's behaviour outputs out
+    plain = summarise_task(layout, tmp_path / "failures.csv")
+    assert str(tmp_path / "behaviour") not in map(str, plain.command)
+
+
+def test_when_every_mouses_behaviour_failed_the_report_says_so(run):
+    import shutil
+
+    shutil.rmtree(run / "behaviour")
+    (run / "failures.csv").write_text("sample,step,reason\n" + "".join(
+        f"{s},behaviour,{REASON}\n" for s in BUDGETS))
+    result, tables = summarised(run, control="vehicle")
+    assert set(tables["summary"]["behaviour_status"]) == {f"missing: {REASON}"}
+    assert (tables["summary"]["status"] == "ok").all()
+    assert "No mouse has a behaviour budget" in result.paths["report"].read_text()

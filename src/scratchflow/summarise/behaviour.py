@@ -59,10 +59,15 @@ def read_behaviour_failures(path: Path) -> dict[str, str]:
 def add_behaviour(experiment: Experiment, failures: dict[str, str]) -> Behaviour | None:
     """Each mouse's time budget into ``experiment.summary``; None (and nothing added) when no
     mouse has behaviour output or a behaviour failure."""
-    budgets = {sample: behaviour_files.read_budget(files.behaviour["budget"])
-               for sample, files in experiment.files.items() if "budget" in files.behaviour}
-    if not budgets and not failures:
+    found = {sample: files.behaviour["budget"] for sample, files in experiment.files.items()
+             if "budget" in files.behaviour}
+    if not found and not failures:
         return None
+    for sample in sorted(set(found) & set(failures)):
+        experiment.warnings.append(f"{sample}: its behaviour failed in this run, so the "
+                                   f"budget left by an earlier run is not used ({found[sample]})")
+    budgets = {sample: behaviour_files.read_budget(path) for sample, path in found.items()
+               if sample not in failures}
     classes: list[str] = []
     for sample, budget in budgets.items():
         experiment.inputs.append(experiment.files[sample].behaviour["budget"])

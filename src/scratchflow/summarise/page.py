@@ -274,6 +274,10 @@ def behaviour_section(data: ReportData) -> str:
     parts = ["<h2>Behaviour</h2><p>Per-frame behaviour classes from "
              "<code>scratchflow behaviour classify</code>: the share of each recording spent "
              "in each class.</p>"]
+    if not section.classes:
+        missing = section.mice[STATUS].iloc[0] if len(section.mice) else ""
+        return "".join(parts) + ('<p class="box note">No mouse has a behaviour budget '
+                                 f"({esc(missing)}).</p>")
     groups = sorted(section.budgets["group"].unique())
     rows = []
     for cls in section.classes:
