@@ -201,3 +201,16 @@ def test_when_every_mouses_behaviour_failed_the_report_says_so(run):
     assert set(tables["summary"]["behaviour_status"]) == {f"missing: {REASON}"}
     assert (tables["summary"]["status"] == "ok").all()
     assert "No mouse has a behaviour budget" in result.paths["report"].read_text()
+
+
+def test_a_group_without_any_budget_is_missing_not_zero(run):
+    for sample in ("i1", "i2"):
+        for path in (run / "behaviour").glob(f"{sample}_behaviour_*"):
+            path.unlink()
+    result, tables = summarised(run, control="vehicle")
+    stats = tables["statistics"]
+    itchy = stats[(stats["group"] == "itchy") & (stats["measure"] == "fraction_groom")]
+    assert itchy["n"].tolist() == [0] and itchy["mean"].isna().all()
+    rows = re.findall(r"<tr><td[^>]*>groom</td><td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td>",
+                      result.paths["report"].read_text())
+    assert rows == [("missing", "30.0 % ± 10.0 (n = 3)")]

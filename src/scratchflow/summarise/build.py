@@ -206,7 +206,6 @@ def report_data(experiment: Experiment, stats: pd.DataFrame, comparisons: pd.Dat
     )
 
 
-
 ETHOGRAM_WIDTH_PX = 1100  # the behaviour step draws them 1,100 px wide
 
 

@@ -244,15 +244,16 @@ def behaviour_budgets(fractions: pd.DataFrame, classes: list[str]) -> Figure:
     """Mean fraction of time per behaviour class, one bar per group beside the others, with
     the standard error of the mean (``fractions``: group statistics rows ``group``, ``cls``,
     ``n``, ``mean``, ``sem``)."""
-    groups = sorted(fractions["group"].unique())
+    measured = fractions[fractions["n"] > 0]  # a group without budgets has no bar, not 0
+    groups = sorted(measured["group"].unique())
     fig = Figure(figsize=(WIDTH_IN, 3.8), layout="constrained")
     ax = fig.add_subplot()
     width = 0.8 / max(len(groups), 1)
     for index, group in enumerate(groups):
-        rows = fractions[fractions["group"] == group].set_index("cls").reindex(classes)
+        rows = measured[measured["group"] == group].set_index("cls").reindex(classes)
         positions = np.arange(len(classes)) + (index - (len(groups) - 1) / 2) * width
-        n_high = int(rows["n"].max()) if rows["n"].notna().any() else 0
-        ax.bar(positions, rows["mean"].fillna(0), width, yerr=rows["sem"], capsize=2,
+        n_high = int(rows["n"].max())
+        ax.bar(positions, rows["mean"], width, yerr=rows["sem"], capsize=2,
                color=group_colour(groups, group), error_kw={"linewidth": 0.8},
                label=f"{group} (n = {n_high} {'mouse' if n_high == 1 else 'mice'})")
     ax.set_xticks(range(len(classes)), labels=classes)
