@@ -202,3 +202,31 @@ def test_clips_task_with_no_bouts_is_skipped_on_rerun(tmp_path):
     first = run_task(clips_task(layout, 2), layout)
     assert first.ok and not first.skipped, first.reason
     assert run_task(clips_task(layout, 2), layout).skipped
+
+
+def test_run_with_a_behaviour_model_reports_behaviour(demo_model, experiment, tmp_path):
+    """Behaviour runs before the summary, so the report shows each mouse's ethogram and the
+    budgets; then a broken behaviour model fails every mouse's behaviour, and the summary
+    still has every mouse's scratch counts, with its behaviour missing."""
+    model = Path(__file__).resolve().parents[1] / "examples" / "behaviour_demo" / "model"
+    result = run(experiment, "--model", demo_model, "--out", tmp_path, *CROP_ARGS,
+                 "--behaviour-model", model)
+    assert result.exit_code == 1, result.output  # the two bad raw videos
+    summary = pd.read_csv(tmp_path / "summarise" / "experiment_summary.csv")
+    mice = summary[summary["status"] == "ok"]
+    assert len(mice) == 4 and (mice["behaviour_status"] == "ok").all()
+    assert mice.filter(like="fraction_").sum(axis=1).round(2).eq(1.0).all()
+    page = (tmp_path / "summarise" / "report.html").read_text()
+    assert page.count('alt="ethogram of ') == 4 and "Time budget per group" in page
+
+    broken = tmp_path / "broken_model"
+    shutil.copytree(model, broken)
+    (broken / "pixel_model.pt").write_bytes(b"not a model")
+    again = run(experiment, "--model", demo_model, "--out", tmp_path, *CROP_ARGS,
+                "--behaviour-model", broken)
+    assert again.exit_code == 1 and "failed (behaviour)" in again.output
+    summary = pd.read_csv(tmp_path / "summarise" / "experiment_summary.csv")
+    mice = summary[summary["status"] == "ok"]
+    assert len(mice) == 4 and mice["n_bouts"].notna().all()
+    assert mice["behaviour_status"].str.startswith("missing: ").all()
+    assert "pixel_model.pt" in mice["behaviour_status"].iloc[0]

@@ -43,6 +43,7 @@ workflow SCRATCHFLOW {
 
     // Behaviour classes per frame of each mouse video; its pose goes along for a pose model,
     // and its scratch bouts, where quantify made them, give the scratch class.
+    ch_behaviour_files = channel.empty()
     if (behaviour_model) {
         ch_behaviour = ch_mice
             .join(POSE_DLC.out.pose.map { meta, pose, _json -> [meta, pose] })
@@ -50,6 +51,12 @@ workflow SCRATCHFLOW {
             .map { meta, video, pose, bouts -> [meta, video, pose, bouts ?: []] }
         BEHAVIOUR(ch_behaviour, behaviour_model)
         ch_versions = ch_versions.mix(BEHAVIOUR.out.versions)
+        // Its time budgets and ethograms go into the report; a mouse whose task failed shows
+        // its behaviour as missing there and keeps its scratch counts.
+        ch_behaviour_files = BEHAVIOUR.out.tables
+            .mix(BEHAVIOUR.out.ethogram, BEHAVIOUR.out.provenance)
+            .map { meta, files -> [meta.experiment, [files].flatten()] }
+            .transpose()
     }
 
     // Every mouse the crop step found, per experiment, so that the summary can name the
@@ -84,6 +91,7 @@ workflow SCRATCHFLOW {
         .map { meta, tables, provenance -> [meta.experiment, tables + [provenance]] }
         .transpose()
         .mix(ch_crop_files)
+        .mix(ch_behaviour_files)
         .groupTuple(sort: true)
 
     ch_summarise = ch_results

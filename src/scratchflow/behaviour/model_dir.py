@@ -3,6 +3,7 @@ saved as a folder of settings, weights and a training record (``files``)."""
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def load_model(folder: str | Path, classes: tuple[str, ...] | None = None,
         from scratchflow.behaviour.pose_model import PoseModel
 
         return TrainedModel(settings, PoseModel.load(weights, settings, device))
-    except (OSError, RuntimeError, ValueError, EOFError) as err:
+    except (OSError, RuntimeError, ValueError, EOFError, pickle.UnpicklingError) as err:
         raise InputError(weights, f"cannot load the model's weights for {len(settings.classes)} "
                          f"classes {list(settings.classes)}: {str(err).splitlines()[0]}",
                          "retrain the model; its settings.json and weights do not belong "

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from scratchflow.behaviour.annotations import label_runs
+from scratchflow.behaviour.files import BUDGET_COLUMNS
 
 
 def bout_table(labels: np.ndarray, probabilities: np.ndarray, classes: tuple[str, ...],
@@ -29,7 +30,7 @@ def budget_table(labels: np.ndarray, classes: tuple[str, ...], fps: float) -> pd
         "behaviour": classes, "frames": counts, "seconds": seconds.round(3),
         "fraction": (counts / max(len(labels), 1)).round(4), "n_bouts": bouts,
         "mean_bout_s": np.divide(seconds, bouts, out=np.zeros(len(classes)),
-                                 where=bouts > 0).round(3)})
+                                 where=bouts > 0).round(3)}, columns=list(BUDGET_COLUMNS))
 
 
 def probability_table(probabilities: np.ndarray, classes: tuple[str, ...],

@@ -19,9 +19,9 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 # The steps in order. Each writes into a folder of its own name, in the one-machine run folder
-# and in Nextflow's --outdir alike. The open arena has no crop and runs identity after pose;
-# behaviour (with a behaviour model) runs after the summary.
-STEPS = ("crop", "pose", "identity", "quantify", "clips", "summarise", "behaviour")
+# and in Nextflow's --outdir alike. The open arena has no crop and runs identity after pose.
+# Behaviour (with a behaviour model) runs before the summary, whose report shows it.
+STEPS = ("crop", "pose", "identity", "quantify", "behaviour", "clips", "summarise")
 # Nextflow's report sits in summarise/ and links each mouse's CSVs where they are published.
 LINK_DIR = Path("..") / "quantify"
 

@@ -28,7 +28,7 @@ def mouse_rows(outcomes: list[Outcome], layout: RunLayout) -> pd.DataFrame:
             continue
         row = rows.setdefault(outcome.sample, {"sample": outcome.sample, "status": "ok",
                                                "reason": ""})
-        if not outcome.ok:
+        if not outcome.ok and row["status"] == "ok":  # the first failure is the cause
             row.update(status=f"failed ({outcome.step})", reason=outcome.reason)
     for sample, row in rows.items():
         if row["status"] == "ok":

@@ -389,8 +389,9 @@ ProgressBar = Callable[[str, int], contextlib.AbstractContextManager]
 
 def run_experiment(source: str, out: Path, options: RunOptions,
                    progress: ProgressBar) -> list[Outcome]:
-    """Crop, pose, quantify and summarise every sample, then classify behaviour with
-    ``options.behaviour_model``; return every task's outcome."""
+    """Crop, pose and quantify every sample, classify its behaviour with
+    ``options.behaviour_model`` where one is given, and summarise; return every task's
+    outcome."""
     from scratchflow.pose import open_project, require_engine
 
     require_engine(open_project(options.model))  # a wrong --model stops the run before any crop
@@ -409,20 +410,29 @@ def run_experiment(source: str, out: Path, options: RunOptions,
     quantified = _stage(progress, "quantify", [quantify_task(h, layout, options) for h in tables],
                         layout, options.workers)
     outcomes += crops + poses + quantified
+    outcomes += behaviour_stage(progress, videos, tables, layout, options)
     if options.clips_per_mouse and tables:
         clips = clips_task(layout, options.clips_per_mouse)
         outcomes += _stage(progress, "clips", [clips], layout, 1)
     failures = write_failures(outcomes, layout.root / "logs" / "failures.csv")
     samples = write_samples(crops, layout.root / "logs" / "samples.csv")
-    summary = summarise_task(layout, failures, options.summarise, samples)
+    summary = summarise_task(layout, failures, options.summarise, samples,
+                             behaviour=bool(options.behaviour_model))
     outcomes += _stage(progress, "summarise", [summary], layout, 1)
-    # After the summary: a mouse whose behaviour fails keeps its scratch counts there.
-    if options.behaviour_model and tables:
-        videos_by_stem = {video.stem: video for video in videos}
-        outcomes += _stage(progress, "behaviour",
-                           [behaviour_task(videos_by_stem[h.stem], h, layout, options)
-                            for h in tables], layout, options.workers)
     return outcomes
+
+
+def behaviour_stage(progress: ProgressBar, videos: list[Path], tables: list[Path],
+                    layout: RunLayout, options: RunOptions) -> list[Outcome]:
+    """Behaviour classes of every mouse with a pose file, after quantify (its bouts give the
+    scratch class) and before the summary (whose report shows them). A mouse whose behaviour
+    fails keeps its scratch counts: the summary reads the failure as its behaviour's alone."""
+    if not (options.behaviour_model and tables):
+        return []
+    videos_by_stem = {video.stem: video for video in videos}
+    return _stage(progress, "behaviour",
+                  [behaviour_task(videos_by_stem[h.stem], h, layout, options) for h in tables],
+                  layout, options.workers)
 
 
 def _stage(progress: ProgressBar, label: str, tasks: list[Task], layout: RunLayout,
@@ -446,11 +456,14 @@ def clips_task(layout: RunLayout, per_mouse: int) -> Task:
 
 
 def summarise_task(layout: RunLayout, failures: Path, args: SummariseArgs | None = None,
-                   samples: Path | None = None) -> Task:
+                   samples: Path | None = None, behaviour: bool = False) -> Task:
+    """``behaviour``: this run classified behaviour, so the summary reads behaviour/ too (an
+    earlier run's behaviour outputs are left out of a run without a behaviour model)."""
     args = args or SummariseArgs()
     out_dir = layout.step_dir("summarise")
     names = [OUTPUT_NAMES[k] for k in ("summary", "statistics", "comparisons", "report")]
-    folders = [layout.step_dir(step) for step in ("crop", "identity", "quantify", "clips")]
+    steps = ("crop", "identity", "quantify", "clips", *(["behaviour"] if behaviour else []))
+    folders = [layout.step_dir(step) for step in steps]
 
     def made() -> list[Path]:
         return [out_dir / n for n in names if (out_dir / n).is_file()]

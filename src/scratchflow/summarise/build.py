@@ -11,8 +11,10 @@ import pandas as pd
 from scratchflow.clips.files import CLIP_NAME
 from scratchflow.identity.files import hue_centre
 from scratchflow.summarise import figures
+from scratchflow.summarise.behaviour import FRACTION, Behaviour
 from scratchflow.summarise.experiment import Experiment
-from scratchflow.summarise.page import ReportData, mice
+from scratchflow.summarise.page import BehaviourSection, ReportData, mice
+from scratchflow.summarise.stats import MEASURES
 
 CSV_LINKS = {"summary": "summary", "bouts": "bouts", "strokes": "strokes",
              "timebins": "time bins"}
@@ -196,15 +198,52 @@ def report_data(experiment: Experiment, stats: pd.DataFrame, comparisons: pd.Dat
                 f"Made {record['created_utc']} (UTC) by scratchflow "
                 f"{record['software']['scratchflow']}{bins}.")
     return ReportData(
-        title=report_title(summary), subtitle=subtitle, summary=summary, stats=stats,
+        title=report_title(summary), subtitle=subtitle, summary=summary,
+        stats=stats[stats["measure"].isin(MEASURES)],  # behaviour's have their own section
         figures=figure_list(experiment, stats), previews=previews,
         links=csv_links(experiment, out_dir, link_dir, copies),
         clips=clip_links(experiment, out_dir, copies),
         parameters=parameter_sets(experiment.provenance),
         software=software_table(record["software"], experiment.provenance),
         pose_inputs=pose_inputs(experiment.provenance), inputs=record["inputs"],
-        notes=experiment.warnings, empty_figures_note=NO_RESULTS, comparisons=comparisons,
+        notes=experiment.warnings, empty_figures_note=NO_RESULTS,
+        comparisons=comparisons[comparisons["measure"].isin(MEASURES)],
         control=control, pose_models=pose_models(experiment),
         swatches=colour_swatches(experiment.colours),
     )
 
+
+ETHOGRAM_WIDTH_PX = 1100  # the behaviour step draws them 1,100 px wide
+
+
+def ethogram_list(experiment: Experiment, behaviour: Behaviour) -> list[tuple[str, str, str]]:
+    """Each mouse's ethogram as the behaviour step drew it; an unreadable one becomes a note,
+    as a preview does."""
+    shown = []
+    groups = experiment.summary.drop_duplicates("sample").set_index("sample")["group"]
+    for sample, path in behaviour.ethograms.items():
+        try:
+            png = figures.thumbnail(path, ETHOGRAM_WIDTH_PX)
+        except (OSError, ValueError, SyntaxError) as err:
+            experiment.warnings.append(f"{path}: ethogram not shown, not a readable PNG ({err})")
+            continue
+        shown.append((sample, figures.data_uri(png), f"group {groups[sample]}"))
+        experiment.inputs.append(path)
+    return shown
+
+
+def behaviour_section(behaviour: Behaviour, ethograms: list[tuple[str, str, str]],
+                      summary: pd.DataFrame, stats: pd.DataFrame,
+                      comparisons: pd.DataFrame) -> BehaviourSection:
+    """What the report's behaviour section shows: budgets per group (table and figure), each
+    mouse's budget, the comparisons of each class's fraction of time, the ethograms."""
+    fractions = {FRACTION.format(c): c for c in behaviour.classes}
+    chosen = stats[(stats["period"] == "total") & stats["measure"].isin(fractions)]
+    chosen = chosen.assign(cls=chosen["measure"].map(fractions))
+    uri = ""
+    if not chosen.empty and chosen["n"].max() > 0:
+        uri = figures.data_uri(figures.png_bytes(figures.behaviour_budgets(chosen,
+                                                                           behaviour.classes)))
+    return BehaviourSection(
+        classes=behaviour.classes, budgets=chosen, figure=uri, ethograms=ethograms,
+        mice=summary, comparisons=comparisons[comparisons["measure"].isin(fractions)])

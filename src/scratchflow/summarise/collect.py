@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scratchflow.behaviour import files as behaviour_files
 from scratchflow.clips.files import CLIP_NAME
 from scratchflow.crop import record as crop_record
 from scratchflow.errors import InputError
@@ -24,9 +25,9 @@ EXPECTED_NAME = re.compile(r"^(?:.+\.)?expected_samples\.csv$")  # Nextflow pref
 
 @dataclass
 class SampleFiles:
-    """One mouse's files: quantify outputs by kind, crop sidecar and preview, review clips;
-    in an open arena, the identity step's events and provenance by kind (the sample is the
-    repaired tracks' stem, and each individual one mouse)."""
+    """One mouse's files: quantify outputs by kind, crop sidecar and preview, review clips,
+    behaviour outputs by kind; in an open arena, the identity step's events and provenance by
+    kind (the sample is the repaired tracks' stem, and each individual one mouse)."""
 
     sample: str
     quantify: dict[str, Path] = field(default_factory=dict)
@@ -34,6 +35,7 @@ class SampleFiles:
     preview: Path | None = None
     clips: list[Path] = field(default_factory=list)
     identity: dict[str, Path] = field(default_factory=dict)
+    behaviour: dict[str, Path] = field(default_factory=dict)  # behaviour outputs by kind
 
 
 @dataclass
@@ -55,6 +57,9 @@ def collect_run(folders: list[Path]) -> RunFiles:
     for kind in ("events", "provenance"):
         for stem, path in index.by_suffix(identity_files.SUFFIXES[kind]).items():
             files(identity_files.tracks_stem(stem)).identity[kind] = path
+    for kind, suffix in behaviour_files.SUFFIXES.items():
+        for sample, path in index.by_suffix(suffix).items():
+            files(sample).behaviour[kind] = path
     for sample, path in crop_sidecars(index).items():
         files(sample).sidecar = path
     for sample, path in index.by_suffix(crop_record.PREVIEW_SUFFIX).items():

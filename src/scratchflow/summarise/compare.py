@@ -131,8 +131,9 @@ def values(cells: pd.DataFrame, measure: str) -> np.ndarray:
 
 
 def group_comparisons(summary: pd.DataFrame, timebins: pd.DataFrame,
-                      control: str | None) -> pd.DataFrame:
-    """Every other group against ``control``: totals, then each time bin (empty without one)."""
+                      control: str | None, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Every other group against ``control``: totals, then each time bin (empty without one).
+    ``extra``: more per-mouse measures of the summary (behaviour's), compared in total only."""
     if control is None:
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
     ok = summary[summary["status"] == "ok"]
@@ -144,7 +145,7 @@ def group_comparisons(summary: pd.DataFrame, timebins: pd.DataFrame,
     rows = []
     for group in (g for g in groups if g != control):
         key = {"group": group, "control": control}
-        for measure in MEASURES:
+        for measure in MEASURES + tuple(extra):
             rows.append({**key, "period": "total", "measure": measure,
                          **compare(values(ok[ok["group"] == group], measure),
                                    values(ok[ok["group"] == control], measure))})

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scratchflow.behaviour.files import STEP as BEHAVIOUR_STEP
 from scratchflow.clips.files import clip_name
 from scratchflow.crop import record as crop_record
 from scratchflow.crop.naming import parse_stem
@@ -80,6 +81,8 @@ def read_failures(path: Path) -> dict[str, str]:
     """``sample -> reason`` (a mouse failing at several steps gets them all, in file order)."""
     table = read_sample_list(path, ("sample", "step", "reason"), "failed step")
     reasons: dict[str, list[str]] = {}
+    # A failed behaviour task leaves the mouse's scratch results whole (summarise.behaviour).
+    table = table[(table["step"] != BEHAVIOUR_STEP).fillna(True).to_numpy(dtype=bool)]
     for sample, step, reason in table[["sample", "step", "reason"]].itertuples(index=False):
         reason = reason if pd.notna(reason) else "no reason given"
         text = f"{step}: {reason}" if pd.notna(step) else reason

@@ -238,3 +238,28 @@ def thumbnail(path: Path, max_width_px: int = PREVIEW_WIDTH_PX) -> bytes:
     ax.imshow(image, interpolation="antialiased")
     ax.set_axis_off()
     return png_bytes(fig, tight=False)
+
+
+def behaviour_budgets(fractions: pd.DataFrame, classes: list[str]) -> Figure:
+    """Mean fraction of time per behaviour class, one bar per group beside the others, with
+    the standard error of the mean (``fractions``: group statistics rows ``group``, ``cls``,
+    ``n``, ``mean``, ``sem``)."""
+    measured = fractions[fractions["n"] > 0]  # a group without budgets has no bar, not 0
+    groups = sorted(measured["group"].unique())
+    fig = Figure(figsize=(WIDTH_IN, 3.8), layout="constrained")
+    ax = fig.add_subplot()
+    width = 0.8 / max(len(groups), 1)
+    for index, group in enumerate(groups):
+        rows = measured[measured["group"] == group].set_index("cls").reindex(classes)
+        positions = np.arange(len(classes)) + (index - (len(groups) - 1) / 2) * width
+        n_high = int(rows["n"].max())
+        ax.bar(positions, rows["mean"], width, yerr=rows["sem"], capsize=2,
+               color=group_colour(groups, group), error_kw={"linewidth": 0.8},
+               label=f"{group} (n = {n_high} {'mouse' if n_high == 1 else 'mice'})")
+    ax.set_xticks(range(len(classes)), labels=classes)
+    ax.set_ylabel("fraction of time (group mean)")
+    zero_based(ax)
+    ax.legend(loc="lower right", bbox_to_anchor=(1, 1), ncols=min(4, len(groups)),
+              frameon=False)
+    ax.set_title("Time budget per group, mean ± SEM", loc="left")
+    return fig

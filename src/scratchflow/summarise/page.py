@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from scratchflow.summarise.behaviour import FRACTION, STATUS, measure_text
 from scratchflow.summarise.files import BUNDLE_DIR, OUTPUT_NAMES
 
 CSS = """
@@ -40,6 +41,18 @@ details{margin:8px 0} summary{cursor:pointer;font-weight:bold}
 MEASURE_TEXT = {"n_bouts": "bouts", "n_strokes": "strokes", "scratching_s": "scratching time (s)"}
 
 
+@dataclass
+class BehaviourSection:
+    """The behaviour step's results, where the summary found them (summarise.behaviour)."""
+
+    classes: list[str]
+    budgets: pd.DataFrame  # group statistics rows of fraction_<class>, with the class as cls
+    figure: str  # data URI of the budgets per group, or "" without a mouse to plot
+    ethograms: list[tuple[str, str, str]]  # sample, data URI, caption
+    mice: pd.DataFrame  # the summary, with behaviour_status and fraction_<class> columns
+    comparisons: pd.DataFrame  # comparison rows of fraction_<class>
+
+
 class Html(str):
     """Text that is already HTML; every other value is escaped when placed in the page."""
 
@@ -64,6 +77,7 @@ class ReportData:
     control: str | None = None
     pose_models: list[list] = field(default_factory=list)  # per mouse: POSE_HEADERS
     swatches: dict[str, str] = field(default_factory=dict)  # open arena: fur colour -> CSS
+    behaviour: BehaviourSection | None = None  # None: no behaviour outputs, no section
 
 
 def esc(value) -> str:
@@ -217,12 +231,14 @@ def test_cell(row) -> Html:
 
 
 def comparison_rows(chosen: pd.DataFrame) -> list[list]:
+    behaviour_text = {m: measure_text(m) for m in chosen["measure"] if measure_text(m)}
     rows = []
     for r in chosen.itertuples():
-        digits = 1 if r.measure == "scratching_s" else 2
+        digits = 1 if r.measure == "scratching_s" else 3 if r.measure in behaviour_text else 2
         period = ("whole recording" if r.period == "total"
                   else f"{r.bin_start_s:g}-{r.bin_end_s:g} s")
-        rows.append([f"{r.group} vs {r.control}", period, MEASURE_TEXT[r.measure],
+        text = MEASURE_TEXT.get(r.measure) or behaviour_text[r.measure]
+        rows.append([f"{r.group} vs {r.control}", period, text,
                      f"{r.n_group} vs {r.n_control}",
                      f"{number(r.mean_group, digits)} vs {number(r.mean_control, digits)}",
                      with_interval(r.difference, r.difference_ci_low, r.difference_ci_high,
@@ -231,6 +247,10 @@ def comparison_rows(chosen: pd.DataFrame) -> list[list]:
                                    r.cliffs_delta_ci_high, 2),
                      test_cell(r), r.note])
     return rows
+
+
+COMPARISON_HEADERS = ["Comparison", "Period", "Measure", "n (mice)", "Mean",
+                      "Difference [95% CI]", "Cliff's δ [95% CI]", "Test (two-sided)", "Note"]
 
 
 def comparisons_section(data: ReportData) -> str:
@@ -242,9 +262,7 @@ def comparisons_section(data: ReportData) -> str:
     if data.comparisons.empty:
         return (f'{heading}<p class="box note">No group besides the control '
                 f"{esc(data.control)}: nothing to compare.</p>")
-    headers = ["Comparison", "Period", "Measure", "n (mice)", "Mean", "Difference [95% CI]",
-               "Cliff's δ [95% CI]", "Test (two-sided)", "Note"]
-    numeric = {4, 5, 6}
+    headers, numeric = COMPARISON_HEADERS, {4, 5, 6}
     total = comparison_rows(data.comparisons[data.comparisons["period"] == "total"])
     per_bin = comparison_rows(data.comparisons[data.comparisons["period"] == "bin"])
     binned = (f"<details><summary>Per time bin ({len(per_bin)} rows)</summary>"
@@ -260,6 +278,70 @@ def comparisons_section(data: ReportData) -> str:
             "Welch's t below it. "
             "p-values are not corrected for the number of comparisons (measures and time "
             f"bins). All rows are in {OUTPUT_NAMES['comparisons']}.</p>")
+
+
+def percent(value) -> str:
+    return "missing" if value is None or pd.isna(value) else f"{100 * value:.1f} %"
+
+
+def behaviour_section(data: ReportData) -> str:
+    section = data.behaviour
+    if section is None:
+        return ""
+    parts = ["<h2>Behaviour</h2><p>Per-frame behaviour classes from "
+             "<code>scratchflow behaviour classify</code>: the share of each recording spent "
+             "in each class.</p>"]
+    if not section.classes:
+        missing = section.mice[STATUS].iloc[0] if len(section.mice) else ""
+        return "".join(parts) + ('<p class="box note">No mouse has a behaviour budget '
+                                 f"({esc(missing)}).</p>")
+    groups = sorted(section.budgets["group"].unique())
+    rows = []
+    for cls in section.classes:
+        row = [cls]
+        for group in groups:
+            found = section.budgets[(section.budgets["group"] == group)
+                                    & (section.budgets["cls"] == cls)]
+            r = found.iloc[0] if len(found) else None
+            row.append("missing" if r is None or not r["n"] else
+                       f"{percent(r['mean'])} ± {number(100 * r['sd'], 1)} (n = {r['n']})")
+        rows.append(row)
+    parts.append("<h3>Time budget per group</h3>"
+                 f"{table(['Behaviour', *groups], rows, set(range(1, len(groups) + 1)))}"
+                 '<p class="muted">Mean fraction of time ± SD over the mice with results and '
+                 "a behaviour budget (n). Every row is in "
+                 f"{OUTPUT_NAMES['statistics']} as fraction_&lt;class&gt; and "
+                 "time_&lt;class&gt;_s.</p>")
+    if section.figure:
+        parts.append(f'<img class="figure" src="{section.figure}" alt="bars of the mean '
+                     'fraction of time in each behaviour class per group">')
+    if data.control is not None and not section.comparisons.empty:
+        headers = COMPARISON_HEADERS
+        parts.append(f"<h3>Group comparisons of behaviour</h3><p>Each group against the "
+                     f"control group <b>{esc(data.control)}</b>, per class.</p>"
+                     f"{table(headers, comparison_rows(section.comparisons), {4, 5, 6})}"
+                     '<p class="muted">As the scratching comparisons above; the rows of each '
+                     "class's time in seconds (time_&lt;class&gt;_s) are in "
+                     f"{OUTPUT_NAMES['comparisons']} too.</p>")
+    counts = section.mice["sample"].value_counts()
+    rows, classes = [], []
+    for r in section.mice.to_dict("records"):
+        name = r["sample"] if counts[r["sample"]] == 1 else f"{r['sample']} [{r['individual']}]"
+        ok = r[STATUS] == "ok"
+        status = "ok" if ok else Html(f'<span class="failed-text">{esc(r[STATUS])}</span>')
+        rows.append([breakable(name), r["group"], status,
+                     *[percent(r.get(FRACTION.format(c))) for c in section.classes]])
+        classes.append("" if ok else "failed")
+    headers = ["Mouse (sample)", "Group", "Behaviour", *section.classes]
+    numeric = set(range(3, 3 + len(section.classes)))
+    parts.append(f"<h3>Time budget per mouse</h3>{table(headers, rows, numeric, classes)}")
+    if section.ethograms:
+        items = "".join(f'<figure><img class="figure" src="{uri}" alt="ethogram of '
+                        f'{esc(sample)}"><figcaption><b>{esc(sample)}</b> {esc(caption)}'
+                        "</figcaption></figure>" for sample, uri, caption in section.ethograms)
+        parts.append(f"<h3>Ethograms</h3><p>Each mouse's behaviour over time, one row per "
+                     f"class, as the behaviour step drew it.</p>{items}")
+    return "".join(parts)
 
 
 POSE_HEADERS = ["Mouse (sample)", "Engine", "Model", "Snapshot", "DeepLabCut", "torch / TensorFlow",
@@ -312,7 +394,8 @@ def render_page(data: ReportData) -> str:
     body = "".join([
         f"<h1>{esc(data.title)}</h1><p class=\"muted\">{esc(data.subtitle)}</p>",
         status_boxes(data), mice_section(data), comparisons_section(data),
-        figures_section(data), stats_section(data), previews_section(data),
+        figures_section(data), stats_section(data), behaviour_section(data),
+        previews_section(data),
         provenance_section(data),
     ])
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -28,17 +28,20 @@ def describe(values: pd.Series) -> dict[str, float]:
     }
 
 
-def measure_rows(cells: pd.DataFrame, **key) -> list[dict]:
-    return [{**key, "measure": m, **describe(cells[m])} for m in MEASURES]
+def measure_rows(cells: pd.DataFrame, measures: tuple[str, ...] = MEASURES,
+                 **key) -> list[dict]:
+    return [{**key, "measure": m, **describe(cells[m])} for m in measures]
 
 
-def group_statistics(summary: pd.DataFrame, timebins: pd.DataFrame) -> pd.DataFrame:
-    """Long table: per group, the totals, then each time bin; one row per measure."""
+def group_statistics(summary: pd.DataFrame, timebins: pd.DataFrame,
+                     extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Long table: per group, the totals, then each time bin; one row per measure. ``extra``:
+    more per-mouse measures of the summary (behaviour's), in total only."""
     ok = summary[summary["status"] == "ok"]
     rows = []
     for group, mice in ok.groupby("group", sort=True):
-        rows += measure_rows(mice, group=group, period="total", bin_start_s=np.nan,
-                             bin_end_s=np.nan)
+        rows += measure_rows(mice, MEASURES + tuple(extra), group=group, period="total",
+                             bin_start_s=np.nan, bin_end_s=np.nan)
         if timebins.empty:
             continue
         bins = timebins[timebins["group"] == group]

@@ -12,7 +12,14 @@ from pathlib import Path
 
 from scratchflow import outputs
 from scratchflow.precision import rounded
-from scratchflow.summarise.build import linked_files, preview_list, report_data
+from scratchflow.summarise.behaviour import add_behaviour, read_behaviour_failures
+from scratchflow.summarise.build import (
+    behaviour_section,
+    ethogram_list,
+    linked_files,
+    preview_list,
+    report_data,
+)
 from scratchflow.summarise.bundle import bundle_files
 from scratchflow.summarise.collect import collect_run, only_samples
 from scratchflow.summarise.compare import group_comparisons
@@ -64,9 +71,14 @@ def summarise(request: SummariseRequest) -> SummariseResult:
         experiment.warnings.append(f"{len(left_out)} mouse(s) in the folders are not in "
                                    f"{request.samples} and were left out: {', '.join(left_out)}")
     experiment.inputs += [p for p in (request.failures, request.samples) if p]
-    stats = group_statistics(experiment.summary, experiment.timebins)
-    comparisons = group_comparisons(experiment.summary, experiment.timebins, request.control)
+    behaviour = add_behaviour(experiment, read_behaviour_failures(request.failures)
+                              if request.failures else {})
+    extra = behaviour.measures if behaviour else ()
+    stats = group_statistics(experiment.summary, experiment.timebins, extra)
+    comparisons = group_comparisons(experiment.summary, experiment.timebins, request.control,
+                                    extra)
     previews = preview_list(experiment)  # before the provenance: previews are inputs too
+    ethograms = ethogram_list(experiment, behaviour) if behaviour else []
     record = outputs.provenance("summarise", experiment.inputs, request.parameters(),
                                 bin_s=experiment.bin_s, warnings=experiment.warnings)
     record["software"].update(outputs.software_versions(REPORT_PACKAGES))
@@ -81,6 +93,9 @@ def summarise(request: SummariseRequest) -> SummariseResult:
     copies = {} if request.link_dir else bundle_files(linked_files(experiment), request.out_dir)
     data = report_data(experiment, stats, comparisons, request.control, record, previews,
                        request.out_dir, request.link_dir, copies)
+    if behaviour:
+        data.behaviour = behaviour_section(behaviour, ethograms, experiment.summary, stats,
+                                           comparisons)
     with outputs.atomic_path(paths["report"]) as tmp:
         tmp.write_text(render_page(data), encoding="utf-8")
     outputs.write_json(record, paths["provenance"])  # last: it vouches for the others
