@@ -93,6 +93,29 @@ def test_a_jump_of_one_body_part_is_put_back_and_nothing_else_moves():
     assert repair.source.tolist() == expected.tolist()
 
 
+def test_a_drift_of_the_painted_parts_is_not_taken_for_a_switch():
+    """Heads unpainted (no colour vote), backs painted: while two touching mice trade their
+    backs for 2 s the tracks' colours flip, but the heads and necks stay on their own
+    paths; relabelling the whole tracks would make those jump, so only the backs move."""
+    n_time, body = 40, np.array([[0.5, 0.0], [0.25, 0.0], [0.0, 0.0], [-0.25, 0.0],
+                                 [-0.5, 0.0]]) * BODY_PX  # nose, head, neck, back, rump
+    t = np.arange(n_time)[:, None]
+    start = np.array([[100.0, 100.0], [100.0, 100.0 + 0.5 * BODY_PX]])  # side by side
+    position = (start[None, :, None] + body[None, None]
+                + np.stack([0.05 * BODY_PX * t, 0 * t], -1)[:, :, None])
+    votes = np.zeros((n_time, 2, 5, 2))
+    votes[:, 0, 3:, 0] = 1.0  # only the back and rump show paint
+    votes[:, 1, 3:, 1] = 1.0
+    drifted = slice(10, 30)
+    position[drifted, :, 3:] = position[drifted, ::-1, 3:]
+    votes[drifted, :, 3:] = votes[drifted, ::-1, 3:]
+    repair = repair_identity(position, votes, FPS, IdentityParams(), BODY_PX)
+    expected = np.tile(np.array([0, 1])[:, None], (n_time, 1, 5))
+    expected[drifted, :, 3:] = [[1], [0]]
+    assert repair.animal_source.tolist() == np.tile([0, 1], (n_time, 1)).tolist()
+    assert repair.source.tolist() == expected.tolist()
+
+
 def test_untracked_points_stay_where_they_are_and_say_nothing():
     position, votes = two_mice()
     position[12:18, 0, 2] = np.nan  # mouse 0's tail lost for 6 frames, as a tracker loses it

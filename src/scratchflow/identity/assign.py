@@ -4,7 +4,8 @@ Two passes, each a Viterbi search over the permutations of tracks to colours:
 
 1. Whole animals. A track's colour evidence is the mean of its keypoints' votes; a switch
    of identities (the tracker swapping two mice for seconds) shows as a stretch in which
-   another permutation explains the colours better by more than the fixed switching cost.
+   another permutation explains the colours better by more than the fixed switching cost
+   and the jumps it makes the animals take (the median body part's step between frames).
 2. Body parts. For each keypoint, the points of all animals are permuted again, scored by
    their own colour, by how badly each fits each animal's skeleton (its distances to that
    animal's other keypoints against their usual values, the median over them) and by
@@ -137,7 +138,12 @@ def repair_identity(position: np.ndarray, votes: np.ndarray, fps: float,
     track_evidence = votes.mean(axis=2)  # (time, track, colour)
     emission = track_evidence[:, tracks, perms].sum(-1)  # (time, state)
     emission[:, 0] += TIE_BREAK
-    animal_state = viterbi(emission, params.min_switch_s * fps)
+    # Whole animals move on continuously too: relabelling tracks must not make most body
+    # parts jump (the median part's step), or a drift of the painted parts while two mice
+    # touch would pass for a switch and leave the unpainted heads with the wrong mouse.
+    animal_steps = np.median(_step_lengths(position, body_length_px), axis=1)[:, None]
+    animal_state = viterbi_with_motion(emission[:, None], animal_steps, perms,
+                                       params.motion_weight, params.min_switch_s * fps)[:, 0]
     animal_source = inverse[animal_state]  # (time, colour)
 
     rows = np.arange(n_time)[:, None]

@@ -34,7 +34,7 @@ class IdentityParams(RangedParams):
     # evidence: where two mice's parts coincide, the tracker's assignment stands.
     move_cost_per_s: float = ranged(15.0, 0.0, 1000.0)
     # Motion continuity: a body part's jump of one body length between frames weighs this
-    # many units of colour evidence.
+    # many units of colour evidence (in the whole-animal pass, the median body part's jump).
     motion_weight: float = ranged(16.0, 0.0, 1000.0)
     # Mice whose bodies come closer than this are touching: a body-part repair there is a
     # 'drift', elsewhere a 'jump'.
