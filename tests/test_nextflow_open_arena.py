@@ -32,7 +32,9 @@ def test_open_arena_pipeline_matches_scratchflow_run(tmp_path):
     summary = pd.read_csv(outdir / "summarise" / "experiment_summary.csv")
     assert sorted(summary["mouse"].dropna()) == ["arenaA_green", "arenaA_red", "arenaB_green",
                                                  "arenaB_red"]
-    assert summary.set_index("sample").loc["broken_identity", "status"] == "failed"
+    broken = summary.set_index("sample").loc["broken_identity"]
+    assert broken["status"] == "failed"
+    assert broken["reason"].startswith("identity: no repaired tracks"), broken["reason"]
     assert "<th>Colour</th>" in (outdir / "summarise" / "report.html").read_text()
     clips = sorted(p.name for p in (outdir / "identity").glob("*.mp4"))
     assert clips == ["arenaA_identity_event001_t0001.2s.mp4",

@@ -154,9 +154,16 @@ workflow SCRATCHFLOW_OPEN_ARENA {
         .collectFile(seed: 'sample,video\n', sort: true)
         .map { csv -> [csv.name - '.expected_samples.csv', csv] }
 
-    // Nothing fails before identity here: each experiment's failures file is its header.
-    ch_failures = ch_expected
-        .map { experiment, _csv -> ["${experiment}.failures.csv", ''] }
+    // An arena whose identity task failed has no tracks: the summary names it as
+    // `scratchflow run` does (sample,step,reason), not as a missing quantify output. Every
+    // arena adds a line or nothing, so each experiment gets the file, with its header at least.
+    ch_failures = ch_arenas
+        .map { meta, _video, _pose -> [meta.id, meta] }
+        .join(IDENTITY.out.tracks.map { meta, _tracks, _pose_json -> [meta.id, true] }, remainder: true)
+        .map { id, meta, repaired ->
+            def line = repaired ? '' : "${id}_identity,identity,no repaired tracks: the identity task failed (pipeline_info/execution_trace.txt)\n"
+            ["${meta.experiment}.failures.csv", line]
+        }
         .collectFile(seed: 'sample,step,reason\n', sort: true)
         .map { csv -> [csv.name - '.failures.csv', csv] }
 
