@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import REPO
-from tests.test_nextflow_run import nextflow_command, read_trace, run_logged
+from tests.test_nextflow_run import linked_files_exist, nextflow_command, read_trace, run_logged
 from tests.test_run_open_arena import render_arenas, run
 
 pytestmark = [pytest.mark.nextflow, pytest.mark.slow]
@@ -36,6 +36,8 @@ def test_open_arena_pipeline_matches_scratchflow_run(tmp_path):
     assert broken["status"] == "failed"
     assert broken["reason"].startswith("identity: no repaired tracks"), broken["reason"]
     assert "<th>Colour</th>" in (outdir / "summarise" / "report.html").read_text()
+    assert "../quantify/arenaA_identity_scratch_bouts.csv" in linked_files_exist(
+        outdir / "summarise" / "report.html")
     clips = sorted(p.name for p in (outdir / "identity").glob("*.mp4"))
     assert clips == ["arenaA_identity_event001_t0001.2s.mp4",
                      "arenaB_identity_event001_t0001.2s.mp4"]

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -145,6 +147,14 @@ def summary_rows(path: Path) -> dict[str, dict]:
         return {row["sample"]: row for row in csv.DictReader(handle)}
 
 
+def linked_files_exist(report: Path) -> list[str]:
+    """The report's relative links, each checked to reach a published file."""
+    hrefs = [unquote(h) for h in re.findall(r'href="([^"#:]+)"', report.read_text())]
+    missing = [h for h in hrefs if not (report.parent / h).is_file()]
+    assert not missing, f"{report} links files that are not published: {missing}"
+    return hrefs
+
+
 def test_one_folder_per_step_and_pipeline_info(pipeline):
     assert {p.name for p in pipeline.outdir.iterdir()} == STEP_FOLDERS
     raw_ids = sorted(p.stem for p in DEMO.glob("*.mp4"))
@@ -161,6 +171,8 @@ def test_one_folder_per_step_and_pipeline_info(pipeline):
     assert summary == {"experiment_summary.csv", "experiment_timebins.csv",
                        "group_statistics.csv", "group_comparisons.csv", "report.html",
                        "summary_provenance.json"}
+    hrefs = linked_files_exist(pipeline.outdir / "summarise" / "report.html")
+    assert f"../quantify/{cropped[0]}_scratch_bouts.csv" in hrefs
 
 
 def test_per_mouse_csvs_equal_those_of_scratchflow_run(pipeline, one_machine):

@@ -5,6 +5,7 @@ whose behaviour failed keeps its scratch counts and shows its behaviour as missi
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -114,6 +115,19 @@ def test_report_shows_budgets_comparisons_and_ethograms(run):
     assert "groom" not in scratch
 
 
+def test_report_links_each_mouses_behaviour_csvs(run):
+    """Copies beside the report; or, with --link-dir, the step folder they are published in."""
+    result, _ = summarised(run)
+    page = result.paths["report"].read_text()
+    assert '<a href="report_files/v1_behaviour_budget.csv">time budget</a>' in page
+    assert (run / "summarise" / "report_files" / "v1_behaviour_budget.csv").read_bytes() == (
+        run / "behaviour" / "v1_behaviour_budget.csv").read_bytes()
+    result, _ = summarised(run, link_dir=Path(".."))
+    page = result.paths["report"].read_text()
+    assert '<a href="../behaviour/v1_behaviour_budget.csv">time budget</a>' in page
+    assert '<a href="../quantify/v1_scratch_bouts.csv">bouts</a>' in page
+
+
 def test_report_with_behaviour_renders_in_chromium(chromium, run, tmp_path):  # noqa: F811
     result, _ = summarised(run, control="vehicle")
     probe = ("<script>window.addEventListener('load', () => {const bad = [...document.images]"
@@ -171,7 +185,9 @@ def test_a_failed_mouse_does_not_show_an_earlier_runs_budget(run):
     assert pd.isna(summary.loc[FAILED, "fraction_walk"])
     assert any(w.startswith(f"{FAILED}: its behaviour failed in this run") for w in
                result.warnings)
-    assert f"ethogram of {FAILED}" not in result.paths["report"].read_text()
+    page = result.paths["report"].read_text()
+    assert f"ethogram of {FAILED}" not in page
+    assert f"report_files/{FAILED}_behaviour" not in page  # nor linked
 
 
 def test_the_runner_summarises_after_behaviour_and_reads_its_folder(tmp_path):

@@ -22,8 +22,9 @@ from pathlib import Path
 # and in Nextflow's --outdir alike. The open arena has no crop and runs identity after pose.
 # Behaviour (with a behaviour model) runs before the summary, whose report shows it.
 STEPS = ("crop", "pose", "identity", "quantify", "behaviour", "clips", "summarise")
-# Nextflow's report sits in summarise/ and links each mouse's CSVs where they are published.
-LINK_DIR = Path("..") / "quantify"
+# Nextflow's report sits in summarise/ and links each mouse's CSVs where they are published,
+# in the step folders beside it.
+LINK_DIR = Path("..")
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ def add_behaviour(experiment: Experiment, failures: dict[str, str]) -> Behaviour
     for sample in sorted(set(found) & set(failures)):
         experiment.warnings.append(f"{sample}: its behaviour failed in this run, so the "
                                    f"budget left by an earlier run is not used ({found[sample]})")
+        experiment.files[sample].behaviour.clear()  # nor linked or drawn in the report
     budgets = {sample: behaviour_files.read_budget(path) for sample, path in found.items()
                if sample not in failures}
     classes: list[str] = []

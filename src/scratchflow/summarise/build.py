@@ -8,16 +8,24 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from scratchflow.behaviour import files as behaviour_files
 from scratchflow.clips.files import CLIP_NAME
 from scratchflow.identity.files import hue_centre
 from scratchflow.summarise import figures
 from scratchflow.summarise.behaviour import FRACTION, Behaviour
 from scratchflow.summarise.experiment import Experiment
 from scratchflow.summarise.page import BehaviourSection, ReportData, mice
+from scratchflow.quantify import files as quantify_files
+from scratchflow.summarise.collect import SampleFiles
 from scratchflow.summarise.stats import MEASURES
 
-CSV_LINKS = {"summary": "summary", "bouts": "bouts", "strokes": "strokes",
-             "timebins": "time bins"}
+# Each mouse's CSVs the report links, by step and kind, with the link's text.
+CSV_LINKS = {
+    quantify_files.STEP: {"summary": "summary", "bouts": "bouts", "strokes": "strokes",
+                          "timebins": "time bins"},
+    behaviour_files.STEP: {"labels": "behaviour per frame", "bouts": "behaviour bouts",
+                           "budget": "time budget"},
+}
 NO_RESULTS = "No mouse has results, so there is nothing to plot; the table above says why."
 
 
@@ -26,26 +34,29 @@ def href(path: Path, out_dir: Path) -> str:
     return quote(Path(os.path.relpath(path, out_dir)).as_posix())
 
 
+def sample_csvs(files: SampleFiles) -> list[tuple[str, str, Path]]:
+    """(step, link text, path) of each of one mouse's CSVs the report links."""
+    found = {quantify_files.STEP: files.quantify, behaviour_files.STEP: files.behaviour}
+    return [(step, text, found[step][kind]) for step, kinds in CSV_LINKS.items()
+            for kind, text in kinds.items() if kind in found[step]]
+
+
 def linked_files(experiment: Experiment) -> list[Path]:
-    """Every file the report links: each mouse's quantify CSVs and review clips."""
+    """Every file the report links: each mouse's quantify and behaviour CSVs and review
+    clips."""
     return [path for files in experiment.files.values()
-            for path in [files.quantify[kind] for kind in CSV_LINKS if kind in files.quantify]
-            + files.clips]
+            for path in [p for _, _, p in sample_csvs(files)] + files.clips]
 
 
 def csv_links(experiment: Experiment, out_dir: Path, link_dir: Path | None,
               copies: dict[Path, Path]) -> dict[str, list[tuple[str, str]]]:
-    """Links to each mouse's quantify CSVs: to their copies beside the report, or, with
-    ``link_dir``, to that folder, for a pipeline that publishes them elsewhere than where the
-    summary read them."""
-    links = {}
-    for sample, files in experiment.files.items():
-        links[sample] = [
-            (text, quote((link_dir / files.quantify[kind].name).as_posix()) if link_dir
-             else href(copies.get(files.quantify[kind], files.quantify[kind]), out_dir))
-            for kind, text in CSV_LINKS.items() if kind in files.quantify
-        ]
-    return links
+    """Links to each mouse's CSVs: to their copies beside the report, or, with ``link_dir``,
+    to its step folders (``<link_dir>/quantify/``, ``<link_dir>/behaviour/``), for a pipeline
+    that publishes them elsewhere than where the summary read them."""
+    return {sample: [(text, quote((link_dir / step / path.name).as_posix()) if link_dir
+                      else href(copies.get(path, path), out_dir))
+                     for step, text, path in sample_csvs(files)]
+            for sample, files in experiment.files.items()}
 
 
 def clip_links(experiment: Experiment, out_dir: Path,
