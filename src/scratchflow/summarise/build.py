@@ -11,12 +11,12 @@ import pandas as pd
 from scratchflow.behaviour import files as behaviour_files
 from scratchflow.clips.files import CLIP_NAME
 from scratchflow.identity.files import hue_centre
+from scratchflow.quantify import files as quantify_files
 from scratchflow.summarise import figures
 from scratchflow.summarise.behaviour import FRACTION, Behaviour
+from scratchflow.summarise.collect import SampleFiles
 from scratchflow.summarise.experiment import Experiment
 from scratchflow.summarise.page import BehaviourSection, ReportData, mice
-from scratchflow.quantify import files as quantify_files
-from scratchflow.summarise.collect import SampleFiles
 from scratchflow.summarise.stats import MEASURES
 
 # Each mouse's CSVs the report links, by step and kind, with the link's text.
