@@ -32,10 +32,12 @@ from tests.conftest import DEMO_MODEL, REPO
 pytestmark = [pytest.mark.nextflow, pytest.mark.slow]
 
 DEMO = REPO / "examples" / "demo_experiment"
+BEHAVIOUR_MODEL = REPO / "examples" / "behaviour_demo" / "model"
 LAUNCHER = REPO / "scripts" / "nextflow" / "nextflow"
 RUNTIME = REPO / "build" / "nextflow" / "lib" / ".complete"
 BROKEN = "rig9_broken"  # the raw video that cannot be decoded
-STEP_FOLDERS = {"crop", "pose", "quantify", "summarise", "pipeline_info"}  # docs/nextflow.md
+STEP_FOLDERS = {"crop", "pose", "quantify", "behaviour", "summarise",  # docs/nextflow.md
+                "pipeline_info"}
 TABLES = ("bouts", "strokes", "summary", "timebins")
 TIMEOUT_S = 1800
 
@@ -111,7 +113,8 @@ def pipeline(experiment, tmp_path_factory) -> PipelineRun:
     outdir = launch_dir / "results"
     command = nextflow_command() + [
         "run", str(REPO / "main.nf"), "-profile", "test", "-ansi-log", "false",
-        "--input", str(experiment), "--outdir", str(outdir), "--validate_params", "false"]
+        "--input", str(experiment), "--outdir", str(outdir), "--validate_params", "false",
+        "--behaviour_model", str(BEHAVIOUR_MODEL)]
     first = run_logged(command, launch_dir, launch_dir / "first.log")
     assert first.returncode == 0, (first.stdout + first.stderr)[-6000:]
     # Each run rewrites execution_trace.txt: keep the first one.
@@ -206,7 +209,7 @@ def test_broken_video_fails_alone_and_the_rest_finish(pipeline):
         pipeline.first.stdout + pipeline.first.stderr
     done = {t["process"].split(":")[-1] for t in pipeline.first_trace
             if t["status"] == "COMPLETED"}
-    assert done == {"CROP_VIDEOS", "POSE_DLC", "QUANTIFY", "SUMMARISE"}
+    assert done == {"CROP_VIDEOS", "POSE_DLC", "QUANTIFY", "BEHAVIOUR", "SUMMARISE"}
 
 
 def test_resume_reruns_nothing_that_succeeded(pipeline):
@@ -227,5 +230,33 @@ def test_trace_report_and_timeline_are_written(pipeline):
         pipeline.first_trace[0])
     videos = len(list(DEMO.glob("*.mp4")))
     mice_count = 2 * videos  # two enclosures per demo video
-    # crops (the demo's and the broken one), pose and quantify per mouse, one summary
-    assert len(pipeline.first_trace) == videos + 1 + 2 * mice_count + 1
+    # crops (the demo's and the broken one), pose, quantify and behaviour per mouse, one summary
+    assert len(pipeline.first_trace) == videos + 1 + 3 * mice_count + 1
+
+
+def test_behaviour_of_every_mouse_is_classified_and_summarised(pipeline, tmp_path):
+    """The BEHAVIOUR branch under the real runtime: every mouse classified with its scratch
+    bouts, its budget in the summary, and the labels those of `scratchflow behaviour
+    classify` run by hand on one mouse."""
+    outdir = pipeline.outdir
+    cropped = mice(outdir)
+    labelled = sorted(p.name.removesuffix("_behaviour.csv")
+                      for p in (outdir / "behaviour").glob("*_behaviour.csv"))
+    assert labelled == cropped
+    rows = summary_rows(outdir / "summarise" / "experiment_summary.csv")
+    assert {s: rows[s]["behaviour_status"] for s in cropped} == dict.fromkeys(cropped, "ok")
+    assert rows[BROKEN]["behaviour_status"].startswith("missing")
+    hrefs = linked_files_exist(outdir / "summarise" / "report.html")
+    assert f"../behaviour/{cropped[0]}_behaviour_budget.csv" in hrefs
+    mouse = cropped[0]
+    video = next((outdir / "crop").glob(f"*/{mouse}.mp4"))
+    scratchflow = Path(sys.executable).parent / "scratchflow"
+    proc = subprocess.run(
+        [str(scratchflow), "behaviour", "classify", str(video), "--model", str(BEHAVIOUR_MODEL),
+         "--pose", str(outdir / "pose" / f"{mouse}.h5"), "--out", str(tmp_path),
+         "--scratch-bouts", str(outdir / "quantify" / f"{mouse}_scratch_bouts.csv")],
+        env=task_env(), capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for suffix in ("_behaviour.csv", "_behaviour_budget.csv"):
+        made = (outdir / "behaviour" / f"{mouse}{suffix}").read_bytes()
+        assert made == (tmp_path / f"{mouse}{suffix}").read_bytes(), suffix
