@@ -41,7 +41,7 @@ class ScratchParams(RangedParams):
     min_periodicity: float = field(default=0.5, metadata=_range(0, 1, low_open=True))
     min_paw_ratio: float = field(default=2.0, metadata=_range(0, 1e6, low_open=True))
     min_sum_ratio: float = field(default=0.4, metadata=_range(0, 10, low_open=True))
-    max_body_ratio: float = field(default=0.7, metadata=_range(0, 100, low_open=True))
+    max_body_ratio: float = field(default=0.8, metadata=_range(0, 100, low_open=True))
     max_body_speed_bl_s: float = field(default=0.5, metadata=_range(0, 100, low_open=True))
     # Bouts whose confidence (the weakest test's margin, see docs/parameters.md) is below
     # this are dropped; 0.5 keeps every bout that passes every test.
