@@ -45,8 +45,8 @@ STROKE_COLUMNS = ["individual", "bout_id", "stroke_id", "frame", "time_s", "limb
 # Short-time spectra at two lengths: a short window sees 3-stroke bouts, a long one gains
 # signal-to-noise on long bouts of small strokes.
 SPECTRUM_WINDOWS_S = (0.25, 0.6)
-# Strokes weaker than this fraction of the bout's median are filter ringing at the bout's
-# edges or in a brief pause.
+# Strokes weaker than this fraction of the bout's typical stroke are filter ringing or
+# jitter at the bout's edges or in a brief pause.
 WEAK_STROKE_FRACTION = 0.5
 # Confidence is a logistic of the weakest test's margin in doublings: 0.88 at one doubling.
 CONFIDENCE_SLOPE = 2.0
@@ -527,9 +527,15 @@ def _dominant_frequency(xy: np.ndarray, fps: float, band: tuple[float, float]) -
 
 
 def _drop_weak(group: np.ndarray, prominence: np.ndarray) -> np.ndarray:
+    """Drop strokes weaker than WEAK_STROKE_FRACTION of the bout's typical stroke: the median
+    of its core, the strokes at least that fraction of the strongest. In the margins of a
+    short bout, jitter peaks can outnumber the strokes and would pull a plain median down
+    to their own size."""
     if group.size == 0:
         return group
-    return group[prominence[group] >= WEAK_STROKE_FRACTION * np.median(prominence[group])]
+    sizes = prominence[group]
+    core = sizes[sizes >= WEAK_STROKE_FRACTION * sizes.max()]
+    return group[sizes >= WEAK_STROKE_FRACTION * np.median(core)]
 
 
 # --- evidence and confidence -------------------------------------------------------------
