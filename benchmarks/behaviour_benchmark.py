@@ -4,7 +4,7 @@ the pose model, and their CPU speed with decoding included.
     python benchmarks/behaviour_benchmark.py [--videos 5] [--bouts-per-class 3]
         [--models pose pixel] [--pixel-steps 800]
 
-Renders --videos videos (``devtools.synthetic_behaviour``: 128x128 px, 30 fps, every class
+Renders --videos videos (``scratchflow_devtools.synthetic_behaviour``: 128x128 px, 30 fps, every class
 --bouts-per-class times, appearance varied per video), then for each model runs
 ``behaviour evaluate``'s leave-one-video-out on all nine classes (the eight of Jhuang et al.
 plus scratch). Speed: a model trained on all but the last video classifies the last from a
@@ -31,7 +31,7 @@ from scratchflow.behaviour.evaluate import evaluate_folder
 from scratchflow.behaviour.model_dir import train_model
 from scratchflow.behaviour.recordings import open_recording, open_recordings
 from scratchflow.behaviour.settings import BehaviourSettings
-from scratchflow.devtools.synthetic_behaviour import CLASSES, BehaviourRender, render_behaviour
+from scratchflow_devtools.synthetic_behaviour import CLASSES, BehaviourRender, render_behaviour
 
 OUT = Path(__file__).resolve().parent / "out" / "behaviour"
 

@@ -20,7 +20,7 @@ import cv2
 from scratchflow.crop.boxes import Box
 from scratchflow.crop.encode import EncoderSettings, split_crop_args
 from scratchflow.crop.run import CropOptions, crop_video
-from scratchflow.devtools.synthetic_video import SyntheticRig, make_synthetic_video
+from scratchflow_devtools.synthetic_video import SyntheticRig, make_synthetic_video
 from scratchflow.ffmpeg import ffmpeg_version, probe, run_ffmpeg
 
 HERE = Path(__file__).resolve().parent

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scratchflow.devtools.synthetic_arena import (
+from scratchflow_devtools.synthetic_arena import (
     ArenaSettings,
     render_arena,
     truth_keypoints,

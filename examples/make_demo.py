@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scratchflow.devtools.synthetic_pose import SCORER, Scenario, inject, procedural_mouse
+from scratchflow_devtools.synthetic_pose import SCORER, Scenario, inject, procedural_mouse
 from scratchflow.formats import dlc, pose_record, resolve_roles
 
 HERE = Path(__file__).parent / "demo"

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from scratchflow.devtools.identity_errors import ErrorSettings, degrade
-from scratchflow.devtools.synthetic_colony import ColonySettings, render_colony
+from scratchflow_devtools.identity_errors import ErrorSettings, degrade
+from scratchflow_devtools.synthetic_colony import ColonySettings, render_colony
 from scratchflow.formats import dlc, pose_record
 from scratchflow.outputs import write_csv
 

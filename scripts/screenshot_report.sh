@@ -4,4 +4,4 @@
 # Default size 1280 x 4000 px. Uses the repo's .venv unless PYTHON is set.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-exec "${PYTHON:-$repo/.venv/bin/python}" -m scratchflow.devtools.screenshot "$@"
+exec "${PYTHON:-$repo/.venv/bin/python}" -m scratchflow_devtools.screenshot "$@"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from scratchflow.crop.boxes import CropGeometry
 from scratchflow.crop.run import CropOptions, crop_video
-from scratchflow.devtools.synthetic_pose import Scenario, inject, procedural_mouse, write_dlc
-from scratchflow.devtools.synthetic_video import (
+from scratchflow_devtools.synthetic_pose import Scenario, inject, procedural_mouse, write_dlc
+from scratchflow_devtools.synthetic_video import (
     DEFAULT_METADATA,
     SyntheticRig,
     make_synthetic_video,

@@ -127,7 +127,7 @@ def test_bad_pose_file_fails_alone(pose_batch, case, problem, fix):
 
 
 def untracked(folder: Path, hind_likelihood: float) -> Path:
-    from scratchflow.devtools.synthetic_pose import write_dlc
+    from scratchflow_devtools.synthetic_pose import write_dlc
     from scratchflow.formats import load_pose
 
     pose = load_pose(DEMO)
@@ -209,7 +209,7 @@ def test_unwritable_out_is_refused_before_any_work(pose_batch, where):
 
 @pytest.fixture(scope="module")
 def raw_video(tmp_path_factory):
-    from scratchflow.devtools.synthetic_video import SyntheticRig, make_synthetic_video
+    from scratchflow_devtools.synthetic_video import SyntheticRig, make_synthetic_video
 
     rig = SyntheticRig(width=960, height=540, fps=30, seconds=0.5, enclosure_px=260,
                        qr_module_px=6, occluded_frames=0)

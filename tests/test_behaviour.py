@@ -19,7 +19,7 @@ from scratchflow.behaviour.annotations import (
 )
 from scratchflow.behaviour.settings import DEFAULT_CLASSES, BehaviourSettings
 from scratchflow.cli import main
-from scratchflow.devtools.synthetic_behaviour import CLASSES, BehaviourRender, render_behaviour
+from scratchflow_devtools.synthetic_behaviour import CLASSES, BehaviourRender, render_behaviour
 from scratchflow.errors import InputError
 from scratchflow.ffmpeg import write_video
 

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from scratchflow.cli import main
 from scratchflow.clips.step import choose_bouts, clip_name
-from scratchflow.devtools.synthetic_pose import SKELETON, write_dlc
+from scratchflow_devtools.synthetic_pose import SKELETON, write_dlc
 from scratchflow.ffmpeg import probe, write_video
 from scratchflow.formats import PoseData
 from scratchflow.summarise.step import SummariseRequest, summarise

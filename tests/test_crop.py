@@ -16,7 +16,7 @@ from scratchflow.cli import main
 from scratchflow.crop.boxes import Box, CropGeometry, parse_boxes
 from scratchflow.crop.qr import QrCode, assign_labels, find_codes, frames_at, payload_label
 from scratchflow.crop.run import CropOptions, crop_video
-from scratchflow.devtools.synthetic_video import (
+from scratchflow_devtools.synthetic_video import (
     DEFAULT_METADATA,
     SyntheticRig,
     make_synthetic_video,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scratchflow.devtools.synthetic_pose import SKELETON, procedural_mouse
+from scratchflow_devtools.synthetic_pose import SKELETON, procedural_mouse
 from scratchflow.errors import InputError
 from scratchflow.formats import PoseData, resolve_roles
 from scratchflow.quantify import ScratchParams, detect_scratching

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from scratchflow.cli import main
-from scratchflow.devtools.synthetic_pose import Scenario, inject, procedural_mouse
+from scratchflow_devtools.synthetic_pose import Scenario, inject, procedural_mouse
 from scratchflow.errors import InputError
 from scratchflow.formats import resolve_roles
 from scratchflow.quantify import ScratchParams
@@ -76,7 +76,7 @@ def test_tune_recovers_from_bad_defaults(tmp_path):
 def test_tune_cli_writes_params(tmp_path):
     background = procedural_mouse(30, 60, seed=2)
     pose, truth, _ = inject(background, resolve_roles(background), 120, 2, Scenario(n_bouts=3))
-    from scratchflow.devtools.synthetic_pose import write_dlc
+    from scratchflow_devtools.synthetic_pose import write_dlc
 
     write_dlc(pose, tmp_path / "m.h5")
     truth.to_csv(tmp_path / "m_truth.csv", index=False)

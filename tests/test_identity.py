@@ -16,9 +16,9 @@ from click.testing import CliRunner
 
 from scratchflow import ffmpeg
 from scratchflow.cli import main
-from scratchflow.devtools import synthetic_colony
-from scratchflow.devtools.identity_score import idf1, score, switches_per_minute
-from scratchflow.devtools.synthetic_colony import ColonySettings, render_colony
+from scratchflow_devtools import synthetic_colony
+from scratchflow_devtools.identity_score import idf1, score, switches_per_minute
+from scratchflow_devtools.synthetic_colony import ColonySettings, render_colony
 from scratchflow.errors import InputError
 from scratchflow.formats import PoseData, dlc, load_pose
 from scratchflow.formats.sleap import write_sleap

@@ -188,7 +188,7 @@ def test_quantify_script_runs_on_real_pose(shared_data, tmp_path):
 
 
 def test_identity_script_runs_on_a_rendered_arena(tmp_path):
-    from scratchflow.devtools.synthetic_colony import ColonySettings, render_colony
+    from scratchflow_devtools.synthetic_colony import ColonySettings, render_colony
     from scratchflow.formats import dlc
 
     arena = tmp_path / "inputs"

@@ -139,7 +139,7 @@ def test_cli_reports_project_error_without_traceback(tmp_path):
 @pytest.fixture(scope="module")
 def mouse_video(tmp_path_factory):
     """One cropped mouse video from a freshly rendered arena, and its truth in crop pixels."""
-    from scratchflow.devtools.synthetic_arena import ArenaSettings, render_arena, with_seconds
+    from scratchflow_devtools.synthetic_arena import ArenaSettings, render_arena, with_seconds
 
     folder = tmp_path_factory.mktemp("arena")
     settings = with_seconds(ArenaSettings(), 2.0, 0)

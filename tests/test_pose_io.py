@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scratchflow.devtools.synthetic_pose import procedural_mouse, write_dlc
+from scratchflow_devtools.synthetic_pose import procedural_mouse, write_dlc
 from scratchflow.errors import InputError
 from scratchflow.formats import PoseData, dlc, load_pose, resolve_roles
 

@@ -25,7 +25,7 @@ UPDATES = {"data.train.crop_sampling.width": SETTINGS["crop"],
 def trained(shared_data):
     """(project folder, held-out labels, untrained snapshot)."""
     require_module("deeplabcut", "DeepLabCut is not installed (pip install '.[dlc]')")
-    from scratchflow.devtools.train import (
+    from scratchflow_devtools.train import (
         copy_project,
         create_shuffle,
         random_init_snapshot,

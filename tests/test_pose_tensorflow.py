@@ -42,7 +42,7 @@ def trained(shared_data):
     """The trained project folder."""
     require_module("tensorflow", "TensorFlow is not installed: `make install-tf` makes "
                    ".venv-tf, where `make test` runs these tests")
-    from scratchflow.devtools.train import copy_project, create_tf_shuffle, train_tf_from_scratch
+    from scratchflow_devtools.train import copy_project, create_tf_shuffle, train_tf_from_scratch
 
     def build(folder):
         config = copy_project(shared_data / openfield.PROJECT, folder)
@@ -75,7 +75,7 @@ def test_pose_equals_deeplabcuts_own_tensorflow_analysis(trained, shared_data, t
     import deeplabcut
     from deeplabcut.core.engine import Engine
 
-    from scratchflow.devtools.train import shuffle_and_index
+    from scratchflow_devtools.train import shuffle_and_index
 
     record = openfield.run_pose_on_real_video(shared_data, trained, tmp_path, "--batch-size",
                                               BATCH, margin=STRIDE)

@@ -156,7 +156,7 @@ def untracked_copy(folder, name, hind_likelihood):
     """The demo pose with both hind paws' likelihood set to ``hind_likelihood`` (NaN: no points)."""
     from dataclasses import replace
 
-    from scratchflow.devtools.synthetic_pose import write_dlc
+    from scratchflow_devtools.synthetic_pose import write_dlc
     from scratchflow.formats import load_pose
 
     pose = load_pose(REPO_EXAMPLE)

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from matplotlib.image import imread
 
-from scratchflow.devtools.screenshot import dump_dom, find_browser, screenshot
+from scratchflow_devtools.screenshot import dump_dom, find_browser, screenshot
 from scratchflow.outputs import sha256_file
 from scratchflow.summarise import figures
 from scratchflow.summarise.step import SummariseRequest, summarise

@@ -61,7 +61,7 @@ def test_a_failing_task_reports_its_error_line_and_leaves_no_ledger(tmp_path):
 @pytest.fixture(scope="module")
 def experiment(tmp_path_factory):
     """Two short rendered raw videos, a video without TXT and a truncated video."""
-    from scratchflow.devtools.synthetic_arena import ArenaSettings, render_arena, with_seconds
+    from scratchflow_devtools.synthetic_arena import ArenaSettings, render_arena, with_seconds
 
     folder = tmp_path_factory.mktemp("experiment")
     settings = with_seconds(ArenaSettings(), 3.0, 1)

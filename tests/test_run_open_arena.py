@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from scratchflow.cli import main
-from scratchflow.devtools.synthetic_colony import ColonySettings, render_colony
+from scratchflow_devtools.synthetic_colony import ColonySettings, render_colony
 from scratchflow.formats import PoseData, dlc
 from scratchflow.outputs import sha256_file
 from scratchflow.run.open_arena import find_arenas

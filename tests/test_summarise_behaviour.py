@@ -14,7 +14,7 @@ import pytest
 from scratchflow import outputs
 from scratchflow.behaviour.figures import ethogram_figure, write_png
 from scratchflow.behaviour.tables import budget_table
-from scratchflow.devtools.screenshot import dump_dom
+from scratchflow_devtools.screenshot import dump_dom
 from scratchflow.errors import InputError
 from scratchflow.summarise.step import SummariseRequest, summarise
 from tests.test_report import chromium, decode_png, parse  # noqa: F401 (a fixture)

@@ -2,7 +2,7 @@
 
     python examples/behaviour_demo/train_behaviour_demo.py [--work build/behaviour_demo]
 
-1. Render the cages of settings.json's seeds (scratchflow.devtools.synthetic_behaviour), each
+1. Render the cages of settings.json's seeds (scratchflow_devtools.synthetic_behaviour), each
    with its per-frame truth, into the work folder.
 2. Train the pixel model with settings.json's model settings
    (`scratchflow behaviour train`, one CPU thread).
@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 
 from scratchflow.behaviour.settings import BehaviourSettings
 from scratchflow.behaviour.train import train_folder
-from scratchflow.devtools.synthetic_behaviour import BehaviourRender, render_behaviour
+from scratchflow_devtools.synthetic_behaviour import BehaviourRender, render_behaviour
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]

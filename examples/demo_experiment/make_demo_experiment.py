@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from scratchflow.devtools.synthetic_arena import ArenaSettings, render_arena, truth_keypoints
+from scratchflow_devtools.synthetic_arena import ArenaSettings, render_arena, truth_keypoints
 
 HERE = Path(__file__).resolve().parent
 BOUTS = {"vehicle": 1, "pruritogen": 6}  # scripted per mouse; those ending in time are kept

@@ -2,11 +2,11 @@
 
     python examples/demo_model/train_demo_model.py [--settings settings.yaml] [--work DIR]
 
-1. Render arena videos (scratchflow.devtools.synthetic_arena) with the seeds in settings.yaml.
+1. Render arena videos (scratchflow_devtools.synthetic_arena) with the seeds in settings.yaml.
 2. Crop them with `scratchflow crop`, as the pipeline does.
 3. Draw labelled frames from each mouse video, many of them while the mouse scratches,
    grooms or shakes; the labels are the rendered keypoints (auto-labelling).
-4. Make a DeepLabCut 3 project and train it from random weights (scratchflow.devtools.train).
+4. Make a DeepLabCut 3 project and train it from random weights (scratchflow_devtools.train).
 5. Copy what inference needs into examples/demo_model/project/.
 
 The work folder (default build/demo_model) keeps the labelled frames and every snapshot.
@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from scratchflow.devtools.synthetic_arena import ArenaSettings, render_arena, with_seconds
-from scratchflow.devtools.synthetic_pose import SKELETON
-from scratchflow.devtools.train import (
+from scratchflow_devtools.synthetic_arena import ArenaSettings, render_arena, with_seconds
+from scratchflow_devtools.synthetic_pose import SKELETON
+from scratchflow_devtools.train import (
     INFERENCE_FILES,
     create_shuffle,
     new_project,

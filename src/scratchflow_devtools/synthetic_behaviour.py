@@ -26,8 +26,8 @@ import cv2
 import numpy as np
 
 from scratchflow.behaviour.annotations import write_deepethoprofile
-from scratchflow.devtools.synthetic_pose import SKELETON, write_dlc
-from scratchflow.devtools.synthetic_video import noise_patterns
+from scratchflow_devtools.synthetic_pose import SKELETON, write_dlc
+from scratchflow_devtools.synthetic_video import noise_patterns
 from scratchflow.ffmpeg import write_video
 from scratchflow.formats import PoseData
 

@@ -19,8 +19,8 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from scratchflow.devtools.synthetic_pose import SKELETON, Scenario, inject, procedural_mouse
-from scratchflow.devtools.synthetic_video import (
+from scratchflow_devtools.synthetic_pose import SKELETON, Scenario, inject, procedural_mouse
+from scratchflow_devtools.synthetic_video import (
     DEFAULT_METADATA,
     QUIET_ZONE_MODULES,
     SyntheticRig,

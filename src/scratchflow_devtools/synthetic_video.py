@@ -169,7 +169,7 @@ def render_frames(rig: SyntheticRig) -> tuple[Iterator[np.ndarray], dict, dict]:
 
 
 def write_metadata(path: str | Path, fields: dict[str, str]) -> Path:
-    lines = ["# synthetic recording made by scratchflow.devtools.synthetic_video"]
+    lines = ["# synthetic recording made by scratchflow_devtools.synthetic_video"]
     lines += [f"{key}: {value}" for key, value in fields.items()]
     Path(path).write_text("\n".join(lines) + "\n")
     return Path(path)

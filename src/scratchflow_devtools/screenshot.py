@@ -2,7 +2,7 @@
 
 Used by the tests (the report must display, not just parse) and for the README screenshot:
 
-    python -m scratchflow.devtools.screenshot RUN/summarise/REPORT.html report.png
+    python -m scratchflow_devtools.screenshot RUN/summarise/REPORT.html report.png
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def dump_dom(html: Path, budget_ms: int = 5000) -> str:
 
 if __name__ == "__main__":
     if len(sys.argv) not in (3, 5):
-        sys.exit("usage: python -m scratchflow.devtools.screenshot REPORT.html OUT.png "
+        sys.exit("usage: python -m scratchflow_devtools.screenshot REPORT.html OUT.png "
                  "[WIDTH HEIGHT]")
     size = [int(v) for v in sys.argv[3:5]]
     try:

@@ -15,8 +15,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from scratchflow.devtools.synthetic_pose import _BODY_FRAME, SKELETON
-from scratchflow.devtools.synthetic_video import noise_patterns
+from scratchflow_devtools.synthetic_pose import _BODY_FRAME, SKELETON
+from scratchflow_devtools.synthetic_video import noise_patterns
 from scratchflow.ffmpeg import write_video
 from scratchflow.formats import PoseData, dlc
 
