@@ -4,8 +4,8 @@ the pose model, and their CPU speed with decoding included.
     python benchmarks/behaviour_benchmark.py [--videos 5] [--bouts-per-class 3]
         [--models pose pixel] [--pixel-steps 800]
 
-Renders --videos videos (``scratchflow_devtools.synthetic_behaviour``: 128x128 px, 30 fps, every class
---bouts-per-class times, appearance varied per video), then for each model runs
+Renders --videos videos (``synthetic_behaviour`` of scratchflow_devtools: 128x128 px, 30 fps,
+every class --bouts-per-class times, appearance varied per video), then for each model runs
 ``behaviour evaluate``'s leave-one-video-out on all nine classes (the eight of Jhuang et al.
 plus scratch). Speed: a model trained on all but the last video classifies the last from a
 fresh start (the pixel model decodes the video with ffmpeg, the pose model reads the .h5 and

@@ -29,8 +29,8 @@ from scratchflow.behaviour.model_dir import load_model
 from scratchflow.behaviour.pixel_model import PixelModel
 from scratchflow.behaviour.recordings import decode_grey
 from scratchflow.behaviour.settings import BehaviourSettings
-from scratchflow_devtools.synthetic_behaviour import CLASSES, BehaviourRender, render_behaviour
 from scratchflow.ffmpeg import probe
+from scratchflow_devtools.synthetic_behaviour import CLASSES, BehaviourRender, render_behaviour
 
 OUT = Path(__file__).resolve().parent / "out" / "behaviour_gpu_speed.json"
 

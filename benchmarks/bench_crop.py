@@ -20,8 +20,8 @@ import cv2
 from scratchflow.crop.boxes import Box
 from scratchflow.crop.encode import EncoderSettings, split_crop_args
 from scratchflow.crop.run import CropOptions, crop_video
-from scratchflow_devtools.synthetic_video import SyntheticRig, make_synthetic_video
 from scratchflow.ffmpeg import ffmpeg_version, probe, run_ffmpeg
+from scratchflow_devtools.synthetic_video import SyntheticRig, make_synthetic_video
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "out" / "crop"

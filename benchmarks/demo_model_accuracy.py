@@ -19,13 +19,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scratchflow.formats import load_pose
 from scratchflow_devtools.synthetic_arena import (
     ArenaSettings,
     render_arena,
     truth_keypoints,
     with_seconds,
 )
-from scratchflow.formats import load_pose
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "benchmarks" / "out"

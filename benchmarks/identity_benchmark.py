@@ -1,10 +1,10 @@
 """Identity repair on rendered open arenas with 4 colour-marked mice and injected errors.
 
-Each seed renders a 640x480, 25 fps arena (``scratchflow_devtools.synthetic_colony``), injects switches
-(1-60 s), drifts while mice touch and jumps of 1-3 body parts (``scratchflow_devtools.identity_errors``),
-runs the identity step on the video and the degraded tracks (decoding included) and scores
-the result against the truth (``scratchflow_devtools.identity_score``). Parameters were tuned on the
-tuning seeds only; BENCHMARKS.md reports the held-out seeds.
+Each seed renders a 640x480, 25 fps arena (``synthetic_colony`` of scratchflow_devtools),
+injects switches (1-60 s), drifts while mice touch and jumps of 1-3 body parts
+(``identity_errors``), runs the identity step on the video and the degraded tracks (decoding
+included) and scores the result against the truth (``identity_score``). Parameters were tuned
+on the tuning seeds only; BENCHMARKS.md reports the held-out seeds.
 
     python benchmarks/identity_benchmark.py --split heldout|fresh|final [--seconds 150] [--out DIR]
     python benchmarks/identity_benchmark.py --seeds 1-12   # more tuning seeds (below 100)
@@ -20,13 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from scratchflow_devtools.identity_errors import degrade
-from scratchflow_devtools.identity_score import score
-from scratchflow_devtools.synthetic_colony import ColonySettings, render_colony
 from scratchflow.formats import dlc, load_pose
 from scratchflow.identity import IdentityParams
 from scratchflow.identity.colours import parse_colours
 from scratchflow.identity.step import IdentityRequest, identify
+from scratchflow_devtools.identity_errors import degrade
+from scratchflow_devtools.identity_score import score
+from scratchflow_devtools.synthetic_colony import ColonySettings, render_colony
 
 # "heldout" was looked at once before a last parameter was tuned (BENCHMARKS.md); "fresh"
 # seeds were first run after all tuning was done, once, and again after the whole-animal

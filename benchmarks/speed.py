@@ -27,9 +27,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from scipy import signal  # noqa: E402
 
-from scratchflow_devtools.synthetic_pose import Scenario, inject, procedural_mouse  # noqa: E402
 from scratchflow.formats import PoseData, resolve_roles  # noqa: E402
 from scratchflow.quantify import REQUIRED_ROLES, ScratchParams, detect_scratching  # noqa: E402
+from scratchflow_devtools.synthetic_pose import Scenario, inject, procedural_mouse  # noqa: E402
 
 FRAMES = 108_000  # 15 min at 120 fps
 

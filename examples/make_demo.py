@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scratchflow_devtools.synthetic_pose import SCORER, Scenario, inject, procedural_mouse
 from scratchflow.formats import dlc, pose_record, resolve_roles
+from scratchflow_devtools.synthetic_pose import SCORER, Scenario, inject, procedural_mouse
 
 HERE = Path(__file__).parent / "demo"
 SEED = 7

@@ -10,10 +10,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from scratchflow_devtools.identity_errors import ErrorSettings, degrade
-from scratchflow_devtools.synthetic_colony import ColonySettings, render_colony
 from scratchflow.formats import dlc, pose_record
 from scratchflow.outputs import write_csv
+from scratchflow_devtools.identity_errors import ErrorSettings, degrade
+from scratchflow_devtools.synthetic_colony import ColonySettings, render_colony
 
 
 def main(out_dir: Path) -> None:

@@ -13,15 +13,15 @@ from pathlib import Path
 
 from scratchflow.crop.boxes import CropGeometry
 from scratchflow.crop.run import CropOptions, crop_video
+from scratchflow.formats import resolve_roles
+from scratchflow.quantify import ScratchParams
+from scratchflow.quantify.step import QuantifyRequest, quantify_file
 from scratchflow_devtools.synthetic_pose import Scenario, inject, procedural_mouse, write_dlc
 from scratchflow_devtools.synthetic_video import (
     DEFAULT_METADATA,
     SyntheticRig,
     make_synthetic_video,
 )
-from scratchflow.formats import resolve_roles
-from scratchflow.quantify import ScratchParams
-from scratchflow.quantify.step import QuantifyRequest, quantify_file
 
 RIG = SyntheticRig(width=960, height=540, fps=30, seconds=0.5, enclosure_px=260, qr_module_px=6)
 RAW = {

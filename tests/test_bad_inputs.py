@@ -127,8 +127,8 @@ def test_bad_pose_file_fails_alone(pose_batch, case, problem, fix):
 
 
 def untracked(folder: Path, hind_likelihood: float) -> Path:
-    from scratchflow_devtools.synthetic_pose import write_dlc
     from scratchflow.formats import load_pose
+    from scratchflow_devtools.synthetic_pose import write_dlc
 
     pose = load_pose(DEMO)
     hind = [pose.keypoints.index(k) for k in ("hind_paw_left", "hind_paw_right")]

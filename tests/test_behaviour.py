@@ -19,9 +19,9 @@ from scratchflow.behaviour.annotations import (
 )
 from scratchflow.behaviour.settings import DEFAULT_CLASSES, BehaviourSettings
 from scratchflow.cli import main
-from scratchflow_devtools.synthetic_behaviour import CLASSES, BehaviourRender, render_behaviour
 from scratchflow.errors import InputError
 from scratchflow.ffmpeg import write_video
+from scratchflow_devtools.synthetic_behaviour import CLASSES, BehaviourRender, render_behaviour
 
 DEP_EXAMPLE = """0:drink; 1:eat; 2:groom; 3:hang; 4:mm; 5:rear; 6:rest; 7:walk
 frame;annotation;time

@@ -18,10 +18,10 @@ from click.testing import CliRunner
 
 from scratchflow.cli import main
 from scratchflow.clips.step import choose_bouts, clip_name
-from scratchflow_devtools.synthetic_pose import SKELETON, write_dlc
 from scratchflow.ffmpeg import probe, write_video
 from scratchflow.formats import PoseData
 from scratchflow.summarise.step import SummariseRequest, summarise
+from scratchflow_devtools.synthetic_pose import SKELETON, write_dlc
 
 FPS, FRAMES, WIDTH, HEIGHT = 30, 150, 320, 240
 BAR_ROWS = slice(100, 130)  # below the text lines, away from the paws

@@ -16,6 +16,9 @@ from scratchflow.cli import main
 from scratchflow.crop.boxes import Box, CropGeometry, parse_boxes
 from scratchflow.crop.qr import QrCode, assign_labels, find_codes, frames_at, payload_label
 from scratchflow.crop.run import CropOptions, crop_video
+from scratchflow.errors import InputError
+from scratchflow.ffmpeg import probe, write_video
+from scratchflow.outputs import sha256_file
 from scratchflow_devtools.synthetic_video import (
     DEFAULT_METADATA,
     SyntheticRig,
@@ -23,9 +26,6 @@ from scratchflow_devtools.synthetic_video import (
     paste_code,
     write_metadata,
 )
-from scratchflow.errors import InputError
-from scratchflow.ffmpeg import probe, write_video
-from scratchflow.outputs import sha256_file
 
 RIG = SyntheticRig(width=960, height=540, fps=30, seconds=2, enclosure_px=260, qr_module_px=6,
                    occluded_frames=10)

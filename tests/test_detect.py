@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scratchflow_devtools.synthetic_pose import SKELETON, procedural_mouse
 from scratchflow.errors import InputError
 from scratchflow.formats import PoseData, resolve_roles
 from scratchflow.quantify import ScratchParams, detect_scratching
 from scratchflow.quantify.detect import _drop_weak
+from scratchflow_devtools.synthetic_pose import SKELETON, procedural_mouse
 
 BODY = np.array([[100, 0], [0, 0], [80, -10], [80, 10], [20, -15], [20, 15]], float)
 HIND = {"left": 4, "right": 5}

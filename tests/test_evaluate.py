@@ -7,12 +7,12 @@ import pytest
 from click.testing import CliRunner
 
 from scratchflow.cli import main
-from scratchflow_devtools.synthetic_pose import Scenario, inject, procedural_mouse
 from scratchflow.errors import InputError
 from scratchflow.formats import resolve_roles
 from scratchflow.quantify import ScratchParams
 from scratchflow.quantify.evaluate import match_bouts, read_annotations, score
 from scratchflow.quantify.tune import Case, tune
+from scratchflow_devtools.synthetic_pose import Scenario, inject, procedural_mouse
 
 
 def bouts(rows):

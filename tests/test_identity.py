@@ -16,9 +16,6 @@ from click.testing import CliRunner
 
 from scratchflow import ffmpeg
 from scratchflow.cli import main
-from scratchflow_devtools import synthetic_colony
-from scratchflow_devtools.identity_score import idf1, score, switches_per_minute
-from scratchflow_devtools.synthetic_colony import ColonySettings, render_colony
 from scratchflow.errors import InputError
 from scratchflow.formats import PoseData, dlc, load_pose
 from scratchflow.formats.sleap import write_sleap
@@ -34,6 +31,9 @@ from scratchflow.identity.colours import (
 from scratchflow.identity.events import event_table
 from scratchflow.identity.files import EVENT_CLIP, SUFFIXES, event_clip_name
 from scratchflow.identity.review import bgr, chosen_events
+from scratchflow_devtools import synthetic_colony
+from scratchflow_devtools.identity_score import idf1, score, switches_per_minute
+from scratchflow_devtools.synthetic_colony import ColonySettings, render_colony
 
 FPS = 10.0
 BODY_PX = 40.0

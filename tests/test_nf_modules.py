@@ -188,8 +188,8 @@ def test_quantify_script_runs_on_real_pose(shared_data, tmp_path):
 
 
 def test_identity_script_runs_on_a_rendered_arena(tmp_path):
-    from scratchflow_devtools.synthetic_colony import ColonySettings, render_colony
     from scratchflow.formats import dlc
+    from scratchflow_devtools.synthetic_colony import ColonySettings, render_colony
 
     arena = tmp_path / "inputs"
     colony = render_colony(arena, "arena", ColonySettings(colours=("red", "green"), seconds=2,

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scratchflow_devtools.synthetic_pose import procedural_mouse, write_dlc
 from scratchflow.errors import InputError
 from scratchflow.formats import PoseData, dlc, load_pose, resolve_roles
+from scratchflow_devtools.synthetic_pose import procedural_mouse, write_dlc
 
 BSOID = "bsoid_bottomup/yttri-bottomup_dlc-model/examples/raw_clip1DLC_resnet50_OpenFieldHighResApr8shuffle1_1030000"
 DEEPOF = "deepof_tests/tests/test_examples"

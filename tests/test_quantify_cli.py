@@ -156,8 +156,8 @@ def untracked_copy(folder, name, hind_likelihood):
     """The demo pose with both hind paws' likelihood set to ``hind_likelihood`` (NaN: no points)."""
     from dataclasses import replace
 
-    from scratchflow_devtools.synthetic_pose import write_dlc
     from scratchflow.formats import load_pose
+    from scratchflow_devtools.synthetic_pose import write_dlc
 
     pose = load_pose(REPO_EXAMPLE)
     likelihood, position = pose.likelihood.copy(), pose.position.copy()

@@ -20,10 +20,10 @@ import pandas as pd
 import pytest
 from matplotlib.image import imread
 
-from scratchflow_devtools.screenshot import dump_dom, find_browser, screenshot
 from scratchflow.outputs import sha256_file
 from scratchflow.summarise import figures
 from scratchflow.summarise.step import SummariseRequest, summarise
+from scratchflow_devtools.screenshot import dump_dom, find_browser, screenshot
 from tests.conftest import missing_prerequisite
 from tests.report_run import FAILED_MOUSE, FAILURE_REASON, QUIET_MOUSE, make_run
 

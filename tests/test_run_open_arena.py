@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from scratchflow.cli import main
-from scratchflow_devtools.synthetic_colony import ColonySettings, render_colony
 from scratchflow.formats import PoseData, dlc
 from scratchflow.outputs import sha256_file
 from scratchflow.run.open_arena import find_arenas
 from scratchflow.summarise.build import colour_swatches
+from scratchflow_devtools.synthetic_colony import ColonySettings, render_colony
 
 SETTINGS = ColonySettings(colours=("red", "green"), seconds=4.0, fps=25, width=320, height=240)
 SWITCHED = slice(30, 70)

@@ -14,9 +14,9 @@ import pytest
 from scratchflow import outputs
 from scratchflow.behaviour.figures import ethogram_figure, write_png
 from scratchflow.behaviour.tables import budget_table
-from scratchflow_devtools.screenshot import dump_dom
 from scratchflow.errors import InputError
 from scratchflow.summarise.step import SummariseRequest, summarise
+from scratchflow_devtools.screenshot import dump_dom
 from tests.test_report import chromium, decode_png, parse  # noqa: F401 (a fixture)
 from tests.test_summarise import crop_sidecar, quantify_outputs
 

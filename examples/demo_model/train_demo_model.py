@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from scratchflow.ffmpeg import probe, read_frames
 from scratchflow_devtools.synthetic_arena import ArenaSettings, render_arena, with_seconds
 from scratchflow_devtools.synthetic_pose import SKELETON
 from scratchflow_devtools.train import (
@@ -33,7 +34,6 @@ from scratchflow_devtools.train import (
     train_from_scratch,
     write_labels,
 )
-from scratchflow.ffmpeg import probe, read_frames
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]

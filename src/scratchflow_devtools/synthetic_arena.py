@@ -19,6 +19,8 @@ import cv2
 import numpy as np
 import pandas as pd
 
+from scratchflow.ffmpeg import write_video
+from scratchflow.formats import PoseData, resolve_roles
 from scratchflow_devtools.synthetic_pose import SKELETON, Scenario, inject, procedural_mouse
 from scratchflow_devtools.synthetic_video import (
     DEFAULT_METADATA,
@@ -29,8 +31,6 @@ from scratchflow_devtools.synthetic_video import (
     qr_symbol,
     write_metadata,
 )
-from scratchflow.ffmpeg import write_video
-from scratchflow.formats import PoseData, resolve_roles
 
 # BGR colours of the marks; the body is dark, as a C57BL/6 mouse on a light floor.
 MARKS = {"nose": (180, 130, 255), "fore_paw_left": (235, 170, 60),

@@ -26,10 +26,10 @@ import cv2
 import numpy as np
 
 from scratchflow.behaviour.annotations import write_deepethoprofile
-from scratchflow_devtools.synthetic_pose import SKELETON, write_dlc
-from scratchflow_devtools.synthetic_video import noise_patterns
 from scratchflow.ffmpeg import write_video
 from scratchflow.formats import PoseData
+from scratchflow_devtools.synthetic_pose import SKELETON, write_dlc
+from scratchflow_devtools.synthetic_video import noise_patterns
 
 CLASSES = ("drink", "eat", "groom", "hang", "mm", "rear", "rest", "walk", "scratch")
 BLEND_FRAMES = 6  # frames over which a bout's first pose blends from the last one

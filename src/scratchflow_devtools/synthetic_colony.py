@@ -15,10 +15,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from scratchflow_devtools.synthetic_pose import _BODY_FRAME, SKELETON
-from scratchflow_devtools.synthetic_video import noise_patterns
 from scratchflow.ffmpeg import write_video
 from scratchflow.formats import PoseData, dlc
+from scratchflow_devtools.synthetic_pose import _BODY_FRAME, SKELETON
+from scratchflow_devtools.synthetic_video import noise_patterns
 
 # BGR paint colours, bright as the dyes labs use.
 PAINT = {"red": (45, 40, 215), "green": (70, 185, 50), "blue": (215, 110, 30),
