@@ -13,6 +13,8 @@ from scratchflow.cli import main
 from scratchflow.formats import PoseData, dlc
 from scratchflow.outputs import sha256_file
 from scratchflow.run.open_arena import find_arenas
+from scratchflow.run.report import mouse_rows
+from scratchflow.run.runner import Outcome, RunLayout
 from scratchflow.summarise.build import colour_swatches
 from scratchflow_devtools.synthetic_colony import ColonySettings, render_colony
 
@@ -76,6 +78,12 @@ def test_open_arena_run_repairs_quantifies_and_summarises_each_colour(arenas, tm
     events = pd.read_csv(out / "identity" / "arenaA_identity_events.csv")
     assert list(events["kind"]) == ["switch"]
     assert (events["start_frame"].iloc[0], events["end_frame"].iloc[0]) == (30, 69)
+    # the table printed at the end: a row per painted mouse, not one per video
+    words = [line.split() for line in first.output.splitlines()]
+    assert ["sample", "individual", "status", "n_bouts", "n_strokes", "scratching_s"] in words
+    assert [w[:3] for w in words if w and w[0] in ("arenaA_identity", "arenaB_identity")] == [
+        ["arenaA_identity", "green", "ok"], ["arenaA_identity", "red", "ok"],
+        ["arenaB_identity", "green", "ok"], ["arenaB_identity", "red", "ok"]]
     linked = (out / "pose" / "arenaA.h5").resolve()
     assert linked == arenas / "tracks" / "arenaADLC_dlcrnet_shuffle1.h5"
     assert {p: sha256_file(p) for p in raw} == raw  # the user's files are only read
@@ -123,3 +131,24 @@ def test_a_pose_file_belongs_to_the_longest_video_stem(tmp_path):
 def test_a_swatch_is_the_middle_of_its_hue_range_wrapping_through_red():
     swatches = colour_swatches({"red": (340, 16), "green": (80, 165)})
     assert swatches == {"red": "hsl(358, 80%, 50%)", "green": "hsl(122, 80%, 50%)"}
+
+
+def test_the_final_table_shows_an_untracked_mouse_of_an_arena_alone(tmp_path):
+    """One painted mouse untracked: that mouse is no_tracking without counts, not the video."""
+    layout = RunLayout(tmp_path)
+    quantify = layout.step_dir("quantify")
+    quantify.mkdir()
+    (quantify / "arenaA_identity_scratch_summary.csv").write_text(
+        "individual,status,reason,duration_s,n_bouts,n_strokes,scratching_s\n"
+        "green,no_tracking,hind paws tracked in 10% of frames,60,,,\n"
+        "red,ok,,60,3,25,1.5\n")
+    table = mouse_rows([Outcome("quantify", "arenaA_identity", True),
+                        Outcome("identity", "broken_identity", False, reason="bad video")], layout)
+    assert table.astype(object).where(table.notna(), None).to_dict("records") == [
+        {"sample": "arenaA_identity", "individual": "green", "status": "no_tracking",
+         "reason": "hind paws tracked in 10% of frames", "n_bouts": None, "n_strokes": None,
+         "scratching_s": None},
+        {"sample": "arenaA_identity", "individual": "red", "status": "ok", "reason": "",
+         "n_bouts": 3, "n_strokes": 25, "scratching_s": 1.5},
+        {"sample": "broken_identity", "individual": "", "status": "failed (identity)",
+         "reason": "bad video", "n_bouts": None, "n_strokes": None, "scratching_s": None}]

@@ -16,8 +16,13 @@ from scratchflow.run.runner import Outcome, RunLayout
 from scratchflow.summarise.files import OUTPUT_NAMES
 
 
+COUNTS = {"n_bouts": "Int64", "n_strokes": "Int64", "scratching_s": "Float64"}
+
+
 def mouse_rows(outcomes: list[Outcome], layout: RunLayout) -> pd.DataFrame:
-    """One row per mouse (or raw video that failed before it was cropped)."""
+    """One row per mouse (or raw video that failed before it was cropped). A video holding
+    several mice (the open arena) gets a row per individual, each with its own status and
+    counts; the ``individual`` column is there only then."""
     rows = {}
     for outcome in outcomes:
         if outcome.step in ("clips", "summarise"):  # experiment-wide tasks
@@ -30,14 +35,28 @@ def mouse_rows(outcomes: list[Outcome], layout: RunLayout) -> pd.DataFrame:
                                                "reason": ""})
         if not outcome.ok and row["status"] == "ok":  # the first failure is the cause
             row.update(status=f"failed ({outcome.step})", reason=outcome.reason)
-    for sample, row in rows.items():
-        if row["status"] == "ok":
-            row.update(_untracked(layout, sample))
-    table = pd.DataFrame(list(rows.values()), columns=["sample", "status", "reason"])
-    counts = pd.DataFrame([_counts(layout, sample) for sample in table["sample"]],
-                          index=table.index, columns=["n_bouts", "n_strokes", "scratching_s"])
-    counts = counts.astype({"n_bouts": "Int64", "n_strokes": "Int64", "scratching_s": "Float64"})
-    return pd.concat([table, counts], axis=1).sort_values("sample", ignore_index=True)
+    mice = [mouse for row in rows.values() for mouse in _individuals(layout, row)]
+    table = pd.DataFrame(mice, columns=["sample", "individual", "status", "reason", *COUNTS])
+    table = table.astype(COUNTS).sort_values(["sample", "individual"], ignore_index=True)
+    return table if (table["individual"] != "").any() else table.drop(columns="individual")
+
+
+def _individuals(layout: RunLayout, row: dict) -> list[dict]:
+    """The row of a sample, or one per individual of its quantify summary when it has several:
+    a mouse whose hind paws quantify found untracked is ``no_tracking``, with no counts."""
+    summary = _summary(layout, row["sample"]) if row["status"] == "ok" else None
+    if summary is None or summary.empty:
+        return [{**row, "individual": ""}]
+    several = len(summary) > 1
+    mice = []
+    for mouse in summary.to_dict("records"):
+        untracked = mouse.get("status") == NO_TRACKING
+        mice.append({"sample": row["sample"],
+                     "individual": str(mouse["individual"]) if several else "",
+                     "status": NO_TRACKING if untracked else "ok",
+                     "reason": mouse.get("reason", "") if untracked else "",
+                     **({} if untracked else _counts(mouse))})
+    return mice
 
 
 def _summary(layout: RunLayout, sample: str) -> pd.DataFrame | None:
@@ -45,22 +64,11 @@ def _summary(layout: RunLayout, sample: str) -> pd.DataFrame | None:
     return pd.read_csv(path, keep_default_na=False, na_values=[""]) if path.is_file() else None
 
 
-def _untracked(layout: RunLayout, sample: str) -> dict:
-    """Status and reason of a mouse whose hind paws quantify found untracked, else nothing."""
-    summary = _summary(layout, sample)
-    if summary is None or "status" not in summary:
+def _counts(mouse: dict) -> dict:
+    if pd.isna(mouse["n_bouts"]):
         return {}
-    untracked = summary[summary["status"] == NO_TRACKING]
-    return ({"status": NO_TRACKING, "reason": "; ".join(untracked["reason"])}
-            if len(untracked) else {})
-
-
-def _counts(layout: RunLayout, sample: str) -> dict:
-    summary = _summary(layout, sample)
-    if summary is None or summary["n_bouts"].isna().all():  # failed, or no_tracking: no counts
-        return {}
-    return {"n_bouts": int(summary["n_bouts"].sum()), "n_strokes": int(summary["n_strokes"].sum()),
-            "scratching_s": round(float(summary["scratching_s"].sum()), 2)}
+    return {"n_bouts": int(mouse["n_bouts"]), "n_strokes": int(mouse["n_strokes"]),
+            "scratching_s": round(float(mouse["scratching_s"]), 2)}
 
 
 def truth_pairs(layout: RunLayout, truth: pd.DataFrame) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
@@ -88,8 +96,9 @@ def print_run_report(outcomes: list[Outcome], out: Path, truth_path: Path | None
     echo("")
     shown = table.drop(columns="reason").astype(object)
     echo(shown.where(shown.notna(), "-").to_string(index=False))
-    for row in table[table["status"] != "ok"].itertuples():
-        echo(f"{row.sample}: {row.status}: {row.reason}")
+    for row in table[table["status"] != "ok"].to_dict("records"):
+        who = " ".join(filter(None, (row["sample"], row.get("individual"))))
+        echo(f"{who}: {row['status']}: {row['reason']}")
     echo("")
     echo(f"per-mouse CSVs: {layout.step_dir('quantify')}/<mouse>{quantify_files.ALL}.csv")
     for name in (OUTPUT_NAMES["summary"], OUTPUT_NAMES["report"]):
