@@ -116,6 +116,31 @@ def test_a_drift_of_the_painted_parts_is_not_taken_for_a_switch():
     assert repair.source.tolist() == expected.tolist()
 
 
+def test_an_unpainted_paw_drifting_onto_the_mirror_side_is_put_back():
+    """Two mice side by side facing opposite ways; mouse 1's right fore paw lies 0.61 body
+    lengths from mouse 0's, where a mirrored mouse 0 would have it, so its distances to
+    mouse 0's other parts are nearly the usual ones (off by 0.13 BL). The paws show no
+    colour. The tracker swaps the two right fore paws for 3 s: the usual shape turned onto
+    each mouse's other parts (never mirrored) sees the paw on the wrong side."""
+    n_time = 120
+    body = np.array([[0.5, 0.0], [-0.5, 0.0], [0.3, -0.12], [0.3, 0.12], [-0.25, -0.15],
+                     [-0.25, 0.15]]) * BODY_PX  # nose, tail base, fore paws, hind paws
+    mice = np.stack([[200.0, 200.0] + body,
+                     [200.0 + 0.6 * BODY_PX, 200.0 - 0.37 * BODY_PX] - body])
+    walk = np.stack([0.02 * BODY_PX * np.arange(n_time), np.zeros(n_time)], -1)
+    position = mice[None] + walk[:, None, None]
+    votes = np.zeros((n_time, 2, 6, 2))
+    votes[:, 0, [0, 1, 4, 5], 0] = 1.0  # head, tail and hind paws show the paint
+    votes[:, 1, [0, 1, 4, 5], 1] = 1.0
+    drifted = slice(40, 70)
+    position[drifted, :, 3] = position[drifted, ::-1, 3]
+    repair = repair_identity(position, votes, FPS, IdentityParams(), BODY_PX)
+    expected = np.tile(np.array([0, 1])[:, None], (n_time, 1, 6))
+    expected[drifted, :, 3] = [1, 0]
+    assert repair.animal_source.tolist() == np.tile([0, 1], (n_time, 1)).tolist()
+    assert repair.source.tolist() == expected.tolist()
+
+
 def test_untracked_points_stay_where_they_are_and_say_nothing():
     position, votes = two_mice()
     position[12:18, 0, 2] = np.nan  # mouse 0's tail lost for 6 frames, as a tracker loses it

@@ -7,11 +7,16 @@ Two passes, each a Viterbi search over the permutations of tracks to colours:
    another permutation explains the colours better by more than the fixed switching cost
    and the jumps it makes the animals take (the median body part's step between frames).
 2. Body parts. For each keypoint, the points of all animals are permuted again, scored by
-   their own colour, by how badly each fits each animal's skeleton (its distances to that
-   animal's other keypoints against their usual values, the median over them) and by
-   motion continuity: a permutation whose points jump further from one frame to the next
-   costs more, and every moved part costs a little per second. This undoes drift and
-   jumps: a few body parts carried by the wrong animal for a few frames.
+   their own colour, by how badly each fits each animal's skeleton and by motion
+   continuity: a permutation whose points jump further from one frame to the next costs
+   more, and every moved part costs a little per second. This undoes drift and jumps: a
+   few body parts carried by the wrong animal for a few frames. Two passes: the first
+   measures the skeleton misfit by the part's distances to the animal's other keypoints
+   against their usual values (the median over them, so it holds while several parts of
+   two touching mice are swapped); the second, on the bodies the first repaired, by how far
+   the part lies from where the animal's usual shape, turned and moved onto its other
+   keypoints, puts it. Distances alone cannot tell left from right: a touching mouse's
+   right paw can lie where this mouse's mirrored right paw would be, at the usual distances.
 
 Where colour is hidden (mice overlapping) the evidence is weak and the Viterbi keeps the
 assignment it had; the confidence then says how sure the colour is.
@@ -22,6 +27,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -30,8 +36,6 @@ from scratchflow.identity.params import IdentityParams
 # The skeleton and motion terms saturate: a point two body lengths away is simply elsewhere.
 MAX_SKELETON_BL = 2.0
 MAX_STEP_BL = 2.0
-# Body-part passes: the second judges each part against skeletons the first repaired.
-BODYPART_PASSES = 2
 # Ties between permutations are broken towards the tracker's own assignment.
 TIE_BREAK = 1e-6
 
@@ -151,14 +155,17 @@ def repair_identity(position: np.ndarray, votes: np.ndarray, fps: float,
     relabelled_votes = votes[rows, animal_source]  # (time, colour, keypoint, colour)
     votes_by_part = np.moveaxis(relabelled_votes, 1, 2)  # (time, keypoint, from, to colour)
     steps = _step_lengths(relabelled, body_length_px)
-    usual = _usual_distances(relabelled)
+    # The first pass by distances (robust to several swapped parts), the second by the
+    # shape on the bodies the first repaired (which also tells left from right).
+    passes = (partial(_distance_misfit, usual=_usual_distances(relabelled)),
+              partial(_shape_misfit, shape=_usual_shape(relabelled)))
     # Moving a body part away from its whole-animal track is a claim that needs evidence:
     # where two mice's parts coincide (noses meeting) the tracker's assignment stands.
     moved = (perms != tracks).sum(-1) * params.move_cost_per_s / fps  # (state,)
     repaired = relabelled
-    for _ in range(BODYPART_PASSES):  # skeletons of the last pass: drifted parts put back
-        score = votes_by_part - params.skeleton_weight * _skeleton_cost(
-            relabelled, repaired, usual, body_length_px)
+    for skeleton_misfit in passes:
+        score = votes_by_part - params.skeleton_weight * skeleton_misfit(
+            relabelled, repaired, body_length_px=body_length_px)
         part_emission = _permuted_sum(score, perms)  # (time, keypoint, state)
         del score  # a long video: let the Viterbi pass have that memory
         part_emission -= moved
@@ -179,8 +186,8 @@ def _permuted_sum(score: np.ndarray, perms: np.ndarray) -> np.ndarray:
     return total
 
 
-def _skeleton_cost(points: np.ndarray, bodies: np.ndarray, usual: np.ndarray,
-                   body_length_px: float) -> np.ndarray:
+def _distance_misfit(points: np.ndarray, bodies: np.ndarray, *, usual: np.ndarray,
+                     body_length_px: float) -> np.ndarray:
     """(time, keypoint, from, to): how badly track ``from``'s point fits animal ``to``'s
     skeleton in ``bodies``, in body lengths (capped): the median, over ``to``'s other
     keypoints, of how far the point's distance to each differs from the ``usual`` distance
@@ -203,19 +210,106 @@ def _skeleton_cost(points: np.ndarray, bodies: np.ndarray, usual: np.ndarray,
     return cost
 
 
-# Frames per block of the skeleton cost (its intermediates hold keypoints squared numbers per
+def _shape_misfit(points: np.ndarray, bodies: np.ndarray, *, shape: np.ndarray,
+                  body_length_px: float) -> np.ndarray:
+    """(time, keypoint, from, to): how far, in body lengths (capped), track ``from``'s point
+    lies from where animal ``to``'s other keypoints in ``bodies`` put that body part: the
+    usual ``shape`` turned and moved onto them (never mirrored)."""
+    n_time, n_animals, n_keypoints = points.shape[:3]
+    cost = np.empty((n_time, n_keypoints, n_animals, n_animals))
+    for start in range(0, n_time, CHUNK_FRAMES):
+        chunk = slice(start, start + CHUNK_FRAMES)
+        predicted = _predicted_parts(bodies[chunk], shape, body_length_px)  # (t, to, k, 2)
+        gap = np.linalg.norm(points[chunk][:, None] - predicted[:, :, None], axis=-1)
+        cost[chunk] = np.nan_to_num(np.minimum(gap / body_length_px, MAX_SKELETON_BL),
+                                    nan=0.0).transpose(0, 3, 2, 1)  # (t, to, from, k) ->
+    return cost
+
+
+# The shape fit is reweighted this many times; another keypoint that misfits by this many
+# body lengths then counts half (a paw drifted onto the animal barely turns the fit).
+FIT_ROUNDS = 2
+FIT_SCALE_BL = 0.15
+
+
+def _predicted_parts(bodies: np.ndarray, shape: np.ndarray,
+                     body_length_px: float) -> np.ndarray:
+    """(time, animal, keypoint, 2): each keypoint where the rigid fit (rotation and shift)
+    of ``shape`` onto the animal's other tracked keypoints puts it, every other keypoint
+    weighed down by its misfit; NaN where fewer than two others are tracked."""
+    tracked = np.isfinite(bodies).all(-1)  # (t, animal, other)
+    usable = (tracked[:, :, None] & ~np.eye(len(shape), dtype=bool)).astype(float)
+    target = np.nan_to_num(bodies)[:, :, None]  # (t, animal, 1, other, 2)
+    weight = usable  # (t, animal, keypoint, other)
+    for _ in range(FIT_ROUNDS):
+        centre, shape_centre, angle = _rigid_fit(weight, shape, target)
+        fitted = centre[..., None, :] + _turned(shape - shape_centre[..., None, :],
+                                                angle[..., None])
+        misfit = np.linalg.norm(fitted - target, axis=-1) / body_length_px
+        weight = usable / (1 + (misfit / FIT_SCALE_BL) ** 2)
+    centre, shape_centre, angle = _rigid_fit(weight, shape, target)
+    predicted = centre + _turned(shape - shape_centre, angle)
+    return np.where((usable.sum(-1) >= 2)[..., None], predicted, np.nan)
+
+
+def _rigid_fit(weight: np.ndarray, shape: np.ndarray, target: np.ndarray):
+    """The weighted centres of the target points and of the shape, and the angle that turns
+    the centred shape onto the centred targets (2-D Procrustes: atan2 of the summed cross
+    and dot products)."""
+    total = np.maximum(weight.sum(-1), 1e-12)[..., None]
+    centre = (weight[..., None] * target).sum(-2) / total
+    shape_centre = weight @ shape / total
+    cross = (weight * (shape[:, 0] * target[..., 1] - shape[:, 1] * target[..., 0])).sum(-1)
+    dot = (weight * (shape[:, 0] * target[..., 0] + shape[:, 1] * target[..., 1])).sum(-1)
+    cross -= total[..., 0] * (shape_centre[..., 0] * centre[..., 1]
+                              - shape_centre[..., 1] * centre[..., 0])
+    dot -= total[..., 0] * (shape_centre * centre).sum(-1)
+    return centre, shape_centre, np.arctan2(cross, dot)
+
+
+def _turned(points: np.ndarray, angle: np.ndarray) -> np.ndarray:
+    cos, sin = np.cos(angle), np.sin(angle)
+    return np.stack([cos * points[..., 0] - sin * points[..., 1],
+                     sin * points[..., 0] + cos * points[..., 1]], -1)
+
+
+# Frames per block of the skeleton misfits (its intermediates hold keypoints squared numbers per
 # pair of animals: a block of 4,000 frames of 4 mice is about 40 MB each).
 CHUNK_FRAMES = 4_000
 
 
-# The usual distances between body parts come from at most this many frames, spread evenly.
-USUAL_DISTANCE_FRAMES = 10_000
+# The usual distances and shape of a body come from at most this many frames, spread evenly.
+USUAL_FRAMES = 10_000
+# Rounds of turning every sampled body onto the shape and taking the median again.
+SHAPE_ROUNDS = 4
 
 
 def _usual_distances(position: np.ndarray) -> np.ndarray:
     """(keypoint, keypoint): the median distance between two body parts of one animal."""
-    sample = position[::max(1, len(position) // USUAL_DISTANCE_FRAMES)]
+    sample = position[::max(1, len(position) // USUAL_FRAMES)]
     gaps = np.linalg.norm(sample[:, :, :, None] - sample[:, :, None], axis=-1)
     with warnings.catch_warnings():  # a body part never tracked: no usual distance
         warnings.simplefilter("ignore", RuntimeWarning)
         return np.nan_to_num(np.nanmedian(gaps.reshape(-1, *gaps.shape[2:]), axis=0))
+
+
+def _usual_shape(position: np.ndarray) -> np.ndarray:
+    """(keypoint, 2): the animals' usual keypoint layout in pixels, centred on the origin:
+    from the most complete body, every sampled body turned and moved onto the shape and the
+    median taken per keypoint, a few rounds (so bodies with swapped parts do not shift it)."""
+    sample = position[::max(1, len(position) // USUAL_FRAMES)]
+    bodies = sample.reshape(-1, *sample.shape[2:])  # (body, keypoint, 2)
+    tracked = np.isfinite(bodies).all(-1)
+    tracked &= tracked.sum(-1, keepdims=True) >= 2  # one point does not say which way it faces
+    seen = tracked.any(0)
+    shape = np.nan_to_num(bodies[tracked.sum(-1).argmax()])
+    weight = tracked.astype(float)[:, None]  # every body fitted on all its tracked keypoints
+    for _ in range(SHAPE_ROUNDS):
+        shape = shape - shape[seen].mean(0)
+        centre, shape_centre, angle = _rigid_fit(weight, shape, np.nan_to_num(bodies)[:, None])
+        aligned = shape_centre + _turned(bodies - centre, -angle)  # the body onto the shape
+        with warnings.catch_warnings():  # a body part never tracked: no usual place
+            warnings.simplefilter("ignore", RuntimeWarning)
+            shape = np.nan_to_num(np.nanmedian(np.where(tracked[..., None], aligned, np.nan),
+                                               axis=0))
+    return shape - shape[seen].mean(0)
