@@ -22,7 +22,7 @@ from scratchflow.devtools.synthetic_colony import ColonySettings, render_colony
 from scratchflow.errors import InputError
 from scratchflow.formats import PoseData, dlc, load_pose
 from scratchflow.formats.sleap import write_sleap
-from scratchflow.identity import IdentityParams
+from scratchflow.identity import IdentityParams, assign
 from scratchflow.identity.assign import permutations, repair_identity, viterbi
 from scratchflow.identity.colours import (
     HUE_TABLE,
@@ -139,6 +139,29 @@ def test_an_unpainted_paw_drifting_onto_the_mirror_side_is_put_back():
     expected[drifted, :, 3] = [1, 0]
     assert repair.animal_source.tolist() == np.tile([0, 1], (n_time, 1)).tolist()
     assert repair.source.tolist() == expected.tolist()
+
+
+def test_the_passes_give_the_same_repair_a_block_of_frames_at_a_time(monkeypatch):
+    """A long video's scores are made block by block; blocks of 7 frames (a switch, a jump
+    and drifts across their edges) give exactly the repair of one block."""
+    position, votes = two_mice(60)
+    position[:, 1, :, 1] -= 3.5 * BODY_PX  # side by side, half a body length apart
+    position[10:30] = position[10:30, ::-1]
+    votes[10:30] = votes[10:30, ::-1]
+    position[33:37, :, 0] = position[33:37, ::-1, 0]
+    votes[33:37, :, 0] = votes[33:37, ::-1, 0]
+    position[45:50, :, 2] = position[45:50, ::-1, 2]
+    votes[45:50, :, 2] = votes[45:50, ::-1, 2]
+    whole = repair_identity(position, votes, FPS, IdentityParams(), BODY_PX)
+    steps = assign._step_lengths(position, slice(0, 60), BODY_PX)
+    monkeypatch.setattr(assign, "CHUNK_FRAMES", 7)
+    blocked = repair_identity(position, votes, FPS, IdentityParams(), BODY_PX)
+    assert np.array_equal(np.concatenate([assign._step_lengths(position, frames, BODY_PX)
+                                          for frames in assign._blocks(60)]), steps)
+    assert np.array_equal(blocked.source, whole.source)
+    assert np.array_equal(blocked.animal_source, whole.animal_source)
+    assert np.array_equal(blocked.evidence, whole.evidence)
+    assert (whole.source != np.array([0, 1])[:, None]).any()  # something was repaired
 
 
 def test_untracked_points_stay_where_they_are_and_say_nothing():

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
 
@@ -75,24 +76,34 @@ def viterbi(emission: np.ndarray, switch_cost: float) -> np.ndarray:
     return path
 
 
-def viterbi_with_motion(emission: np.ndarray, steps: np.ndarray, perms: np.ndarray,
-                        motion_weight: float, switch_cost: float) -> np.ndarray:
+def viterbi_with_motion(blocks: Iterable[tuple[np.ndarray, np.ndarray]], n_time: int,
+                        perms: np.ndarray, motion_weight: float,
+                        switch_cost: float) -> np.ndarray:
     """The permutation path per keypoint maximising emission (time, keypoint, state) minus,
     between frames, ``motion_weight`` times the distance the permuted points travel
     (``steps[t, k, j, i]``: from track i at t-1 to track j at t) and ``switch_cost`` per
-    change of permutation."""
-    n_time, n_keypoints, n_states = emission.shape
+    change of permutation. ``blocks`` gives (emission, steps) for consecutive frames, so a
+    long video's scores need not be held whole: only the back-pointers are."""
     inverse = np.argsort(perms, axis=1)  # inverse[s, c]: the track colour c takes
     # travelled[k, s_before, s_now] = sum over colours of the step its points make
     now, before = inverse[None, :, :], inverse[:, None, :]
+    n_states = len(perms)
     changed = switch_cost * (np.arange(n_states)[:, None] != np.arange(n_states))
-    score = emission[0].astype(np.float64)
-    came_from = np.empty(emission.shape, np.int16)  # 6 mice are 720 states: int16 holds it
-    for t in range(1, n_time):
-        travelled = steps[t][:, now, before].sum(-1)  # (keypoint, before, now)
-        options = score[:, :, None] - motion_weight * travelled - changed
-        came_from[t] = options.argmax(1)
-        score = np.take_along_axis(options, came_from[t][:, None, :], 1)[:, 0] + emission[t]
+    came_from = None
+    t = 0
+    for emission, steps in blocks:
+        if came_from is None:  # 6 mice are 720 states: int16 holds them
+            came_from = np.empty((n_time, *emission.shape[1:]), np.int16)
+            score = emission[0].astype(np.float64)
+        for frame_emission, frame_steps in zip(emission, steps, strict=True):
+            if t > 0:
+                travelled = frame_steps[:, now, before].sum(-1)  # (keypoint, before, now)
+                options = score[:, :, None] - motion_weight * travelled - changed
+                came_from[t] = options.argmax(1)
+                score = (np.take_along_axis(options, came_from[t][:, None, :], 1)[:, 0]
+                         + frame_emission)
+            t += 1
+    n_keypoints = came_from.shape[1]
     path = np.empty((n_time, n_keypoints), np.int64)
     path[-1] = score.argmax(-1)
     keypoints = np.arange(n_keypoints)
@@ -101,18 +112,23 @@ def viterbi_with_motion(emission: np.ndarray, steps: np.ndarray, perms: np.ndarr
     return path
 
 
-def _step_lengths(position: np.ndarray, body_length_px: float) -> np.ndarray:
-    """(time, keypoint, to, from): body lengths (capped) from track ``from``'s point at t-1 to
-    track ``to``'s at t; 0 where either is missing (no say) and at the first frame."""
-    n_time, n_tracks, n_keypoints = position.shape[:3]
-    steps = np.zeros((n_time, n_keypoints, n_tracks, n_tracks))
-    for start in range(1, n_time, CHUNK_FRAMES):  # in blocks: the differences are large
-        now = slice(start, start + CHUNK_FRAMES)
-        before = slice(start - 1, min(start + CHUNK_FRAMES, n_time) - 1)
-        gap = np.linalg.norm(position[now, :, None] - position[before, None], axis=-1)
-        gap = np.nan_to_num(np.minimum(gap / body_length_px, MAX_STEP_BL), nan=0.0)
-        steps[now] = gap.transpose(0, 3, 1, 2)  # (time, to, from, keypoint) -> keypoint first
+def _step_lengths(position: np.ndarray, frames: slice, body_length_px: float) -> np.ndarray:
+    """(frame of ``frames``, keypoint, to, from): body lengths (capped) from track ``from``'s
+    point at t-1 to track ``to``'s at t; 0 where either is missing (no say) and at frame 0."""
+    n_tracks, n_keypoints = position.shape[1:3]
+    start, stop = frames.start, min(frames.stop, len(position))
+    steps = np.zeros((stop - start, n_keypoints, n_tracks, n_tracks))
+    first = max(start, 1)
+    gap = np.linalg.norm(position[first:stop, :, None] - position[first - 1:stop - 1, None],
+                         axis=-1)
+    gap = np.nan_to_num(np.minimum(gap / body_length_px, MAX_STEP_BL), nan=0.0)
+    steps[first - start:] = gap.transpose(0, 3, 1, 2)  # (t, to, from, keypoint): keypoint first
     return steps
+
+
+def _blocks(n_time: int) -> list[slice]:
+    """Consecutive blocks of frames: the passes' intermediates are held a block at a time."""
+    return [slice(start, start + CHUNK_FRAMES) for start in range(0, n_time, CHUNK_FRAMES)]
 
 
 def keypoint_votes(counts: np.ndarray, n_samples: int, params: IdentityParams) -> np.ndarray:
@@ -145,16 +161,15 @@ def repair_identity(position: np.ndarray, votes: np.ndarray, fps: float,
     # Whole animals move on continuously too: relabelling tracks must not make most body
     # parts jump (the median part's step), or a drift of the painted parts while two mice
     # touch would pass for a switch and leave the unpainted heads with the wrong mouse.
-    animal_steps = np.median(_step_lengths(position, body_length_px), axis=1)[:, None]
-    animal_state = viterbi_with_motion(emission[:, None], animal_steps, perms,
-                                       params.motion_weight, params.min_switch_s * fps)[:, 0]
+    animal_steps = np.concatenate([np.median(_step_lengths(position, frames, body_length_px),
+                                             axis=1) for frames in _blocks(n_time)])
+    animal_state = viterbi_with_motion([(emission[:, None], animal_steps[:, None])], n_time,
+                                       perms, params.motion_weight,
+                                       params.min_switch_s * fps)[:, 0]
     animal_source = inverse[animal_state]  # (time, colour)
 
     rows = np.arange(n_time)[:, None]
     relabelled = position[rows, animal_source]  # (time, colour, keypoint, 2)
-    relabelled_votes = votes[rows, animal_source]  # (time, colour, keypoint, colour)
-    votes_by_part = np.moveaxis(relabelled_votes, 1, 2)  # (time, keypoint, from, to colour)
-    steps = _step_lengths(relabelled, body_length_px)
     # The first pass by distances (robust to several swapped parts), the second by the
     # shape on the bodies the first repaired (which also tells left from right).
     passes = (partial(_distance_misfit, usual=_usual_distances(relabelled)),
@@ -162,17 +177,26 @@ def repair_identity(position: np.ndarray, votes: np.ndarray, fps: float,
     # Moving a body part away from its whole-animal track is a claim that needs evidence:
     # where two mice's parts coincide (noses meeting) the tracker's assignment stands.
     moved = (perms != tracks).sum(-1) * params.move_cost_per_s / fps  # (state,)
-    repaired = relabelled
+
+    def part_blocks(skeleton_misfit, within):
+        """(emission (time, keypoint, state), steps) of a body-part pass, block by block;
+        ``within`` (time, colour, keypoint): the last pass's choice (None: the tracks')."""
+        for frames in _blocks(n_time):
+            points = relabelled[frames]
+            bodies = points if within is None else np.take_along_axis(
+                points, np.repeat(within[frames][..., None], 2, -1), axis=1)
+            part_votes = np.moveaxis(votes[rows[frames], animal_source[frames]], 1, 2)
+            score = part_votes - params.skeleton_weight * skeleton_misfit(
+                points, bodies, body_length_px=body_length_px)  # (t, keypoint, from, to)
+            yield (_permuted_sum(score, perms) - moved,
+                   _step_lengths(relabelled, frames, body_length_px))
+
+    within = None
     for skeleton_misfit in passes:
-        score = votes_by_part - params.skeleton_weight * skeleton_misfit(
-            relabelled, repaired, body_length_px=body_length_px)
-        part_emission = _permuted_sum(score, perms)  # (time, keypoint, state)
-        del score  # a long video: let the Viterbi pass have that memory
-        part_emission -= moved
-        bodypart_state = viterbi_with_motion(part_emission, steps, perms, params.motion_weight,
+        bodypart_state = viterbi_with_motion(part_blocks(skeleton_misfit, within), n_time,
+                                             perms, params.motion_weight,
                                              params.min_bodypart_s * fps)
         within = inverse[bodypart_state].transpose(0, 2, 1)  # (time, colour, keypoint)
-        repaired = np.take_along_axis(relabelled, np.repeat(within[..., None], 2, -1), axis=1)
     source = np.take_along_axis(animal_source[:, :, None], within, axis=1)
     return Repair(source, animal_source, track_evidence[rows, animal_source], body_length_px)
 
@@ -193,21 +217,14 @@ def _distance_misfit(points: np.ndarray, bodies: np.ndarray, *, usual: np.ndarra
     keypoints, of how far the point's distance to each differs from the ``usual`` distance
     between those body parts. The median keeps the answer right while a minority of the
     other keypoints is misplaced."""
-    n_time, n_animals, n_keypoints = points.shape[:3]
-    cost = np.empty((n_time, n_keypoints, n_animals, n_animals))
-    others = ~np.eye(n_keypoints, dtype=bool)
-    for start in range(0, n_time, CHUNK_FRAMES):
-        chunk = slice(start, start + CHUNK_FRAMES)
-        # distance[t, from, to, k, j]: from's keypoint k to to's keypoint j
-        distance = np.linalg.norm(points[chunk][:, :, None, :, None]
-                                  - bodies[chunk][:, None, :, None], axis=-1)
-        misfit = np.where(others, np.abs(distance - usual) / body_length_px, np.nan)
-        with warnings.catch_warnings():  # all-NaN rows: nothing tracked, no say
-            warnings.simplefilter("ignore", RuntimeWarning)
-            median = np.nanmedian(misfit, axis=-1)  # (t, from, to, k)
-        cost[chunk] = np.nan_to_num(np.minimum(median, MAX_SKELETON_BL),
-                                    nan=0.0).transpose(0, 3, 1, 2)
-    return cost
+    others = ~np.eye(points.shape[2], dtype=bool)
+    # distance[t, from, to, k, j]: from's keypoint k to to's keypoint j
+    distance = np.linalg.norm(points[:, :, None, :, None] - bodies[:, None, :, None], axis=-1)
+    misfit = np.where(others, np.abs(distance - usual) / body_length_px, np.nan)
+    with warnings.catch_warnings():  # all-NaN rows: nothing tracked, no say
+        warnings.simplefilter("ignore", RuntimeWarning)
+        median = np.nanmedian(misfit, axis=-1)  # (t, from, to, k)
+    return np.nan_to_num(np.minimum(median, MAX_SKELETON_BL), nan=0.0).transpose(0, 3, 1, 2)
 
 
 def _shape_misfit(points: np.ndarray, bodies: np.ndarray, *, shape: np.ndarray,
@@ -215,15 +232,10 @@ def _shape_misfit(points: np.ndarray, bodies: np.ndarray, *, shape: np.ndarray,
     """(time, keypoint, from, to): how far, in body lengths (capped), track ``from``'s point
     lies from where animal ``to``'s other keypoints in ``bodies`` put that body part: the
     usual ``shape`` turned and moved onto them (never mirrored)."""
-    n_time, n_animals, n_keypoints = points.shape[:3]
-    cost = np.empty((n_time, n_keypoints, n_animals, n_animals))
-    for start in range(0, n_time, CHUNK_FRAMES):
-        chunk = slice(start, start + CHUNK_FRAMES)
-        predicted = _predicted_parts(bodies[chunk], shape, body_length_px)  # (t, to, k, 2)
-        gap = np.linalg.norm(points[chunk][:, None] - predicted[:, :, None], axis=-1)
-        cost[chunk] = np.nan_to_num(np.minimum(gap / body_length_px, MAX_SKELETON_BL),
-                                    nan=0.0).transpose(0, 3, 2, 1)  # (t, to, from, k) ->
-    return cost
+    predicted = _predicted_parts(bodies, shape, body_length_px)  # (t, to, keypoint, 2)
+    gap = np.linalg.norm(points[:, None] - predicted[:, :, None], axis=-1)  # (t, to, from, k)
+    return np.nan_to_num(np.minimum(gap / body_length_px, MAX_SKELETON_BL),
+                         nan=0.0).transpose(0, 3, 2, 1)
 
 
 # The shape fit is reweighted this many times; another keypoint that misfits by this many
@@ -273,8 +285,9 @@ def _turned(points: np.ndarray, angle: np.ndarray) -> np.ndarray:
                      sin * points[..., 0] + cos * points[..., 1]], -1)
 
 
-# Frames per block of the skeleton misfits (its intermediates hold keypoints squared numbers per
-# pair of animals: a block of 4,000 frames of 4 mice is about 40 MB each).
+# Frames per block of the body-part passes: their scores are made and used a block at a time
+# (the distance misfit's intermediates hold keypoints squared numbers per pair of animals: a
+# block of 4,000 frames of 4 mice is about 40 MB each).
 CHUNK_FRAMES = 4_000
 
 
