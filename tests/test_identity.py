@@ -19,7 +19,7 @@ from scratchflow.cli import main
 from scratchflow.errors import InputError
 from scratchflow.formats import PoseData, dlc, load_pose
 from scratchflow.formats.sleap import write_sleap
-from scratchflow.identity import IdentityParams
+from scratchflow.identity import IdentityParams, assign
 from scratchflow.identity.assign import permutations, repair_identity, viterbi
 from scratchflow.identity.colours import (
     HUE_TABLE,
@@ -114,6 +114,54 @@ def test_a_drift_of_the_painted_parts_is_not_taken_for_a_switch():
     expected[drifted, :, 3:] = [[1], [0]]
     assert repair.animal_source.tolist() == np.tile([0, 1], (n_time, 1)).tolist()
     assert repair.source.tolist() == expected.tolist()
+
+
+def test_an_unpainted_paw_drifting_onto_the_mirror_side_is_put_back():
+    """Two mice side by side facing opposite ways; mouse 1's right fore paw lies 0.61 body
+    lengths from mouse 0's, where a mirrored mouse 0 would have it, so its distances to
+    mouse 0's other parts are nearly the usual ones (off by 0.13 BL). The paws show no
+    colour. The tracker swaps the two right fore paws for 3 s: the usual shape turned onto
+    each mouse's other parts (never mirrored) sees the paw on the wrong side."""
+    n_time = 120
+    body = np.array([[0.5, 0.0], [-0.5, 0.0], [0.3, -0.12], [0.3, 0.12], [-0.25, -0.15],
+                     [-0.25, 0.15]]) * BODY_PX  # nose, tail base, fore paws, hind paws
+    mice = np.stack([[200.0, 200.0] + body,
+                     [200.0 + 0.6 * BODY_PX, 200.0 - 0.37 * BODY_PX] - body])
+    walk = np.stack([0.02 * BODY_PX * np.arange(n_time), np.zeros(n_time)], -1)
+    position = mice[None] + walk[:, None, None]
+    votes = np.zeros((n_time, 2, 6, 2))
+    votes[:, 0, [0, 1, 4, 5], 0] = 1.0  # head, tail and hind paws show the paint
+    votes[:, 1, [0, 1, 4, 5], 1] = 1.0
+    drifted = slice(40, 70)
+    position[drifted, :, 3] = position[drifted, ::-1, 3]
+    repair = repair_identity(position, votes, FPS, IdentityParams(), BODY_PX)
+    expected = np.tile(np.array([0, 1])[:, None], (n_time, 1, 6))
+    expected[drifted, :, 3] = [1, 0]
+    assert repair.animal_source.tolist() == np.tile([0, 1], (n_time, 1)).tolist()
+    assert repair.source.tolist() == expected.tolist()
+
+
+def test_the_passes_give_the_same_repair_a_block_of_frames_at_a_time(monkeypatch):
+    """A long video's scores are made block by block; blocks of 7 frames (a switch, a jump
+    and drifts across their edges) give exactly the repair of one block."""
+    position, votes = two_mice(60)
+    position[:, 1, :, 1] -= 3.5 * BODY_PX  # side by side, half a body length apart
+    position[10:30] = position[10:30, ::-1]
+    votes[10:30] = votes[10:30, ::-1]
+    position[33:37, :, 0] = position[33:37, ::-1, 0]
+    votes[33:37, :, 0] = votes[33:37, ::-1, 0]
+    position[45:50, :, 2] = position[45:50, ::-1, 2]
+    votes[45:50, :, 2] = votes[45:50, ::-1, 2]
+    whole = repair_identity(position, votes, FPS, IdentityParams(), BODY_PX)
+    steps = assign._step_lengths(position, slice(0, 60), BODY_PX)
+    monkeypatch.setattr(assign, "CHUNK_FRAMES", 7)
+    blocked = repair_identity(position, votes, FPS, IdentityParams(), BODY_PX)
+    assert np.array_equal(np.concatenate([assign._step_lengths(position, frames, BODY_PX)
+                                          for frames in assign._blocks(60)]), steps)
+    assert np.array_equal(blocked.source, whole.source)
+    assert np.array_equal(blocked.animal_source, whole.animal_source)
+    assert np.array_equal(blocked.evidence, whole.evidence)
+    assert (whole.source != np.array([0, 1])[:, None]).any()  # something was repaired
 
 
 def test_untracked_points_stay_where_they_are_and_say_nothing():

@@ -7,11 +7,16 @@ Two passes, each a Viterbi search over the permutations of tracks to colours:
    another permutation explains the colours better by more than the fixed switching cost
    and the jumps it makes the animals take (the median body part's step between frames).
 2. Body parts. For each keypoint, the points of all animals are permuted again, scored by
-   their own colour, by how badly each fits each animal's skeleton (its distances to that
-   animal's other keypoints against their usual values, the median over them) and by
-   motion continuity: a permutation whose points jump further from one frame to the next
-   costs more, and every moved part costs a little per second. This undoes drift and
-   jumps: a few body parts carried by the wrong animal for a few frames.
+   their own colour, by how badly each fits each animal's skeleton and by motion
+   continuity: a permutation whose points jump further from one frame to the next costs
+   more, and every moved part costs a little per second. This undoes drift and jumps: a
+   few body parts carried by the wrong animal for a few frames. Two passes: the first
+   measures the skeleton misfit by the part's distances to the animal's other keypoints
+   against their usual values (the median over them, so it holds while several parts of
+   two touching mice are swapped); the second, on the bodies the first repaired, by how far
+   the part lies from where the animal's usual shape, turned and moved onto its other
+   keypoints, puts it. Distances alone cannot tell left from right: a touching mouse's
+   right paw can lie where this mouse's mirrored right paw would be, at the usual distances.
 
 Where colour is hidden (mice overlapping) the evidence is weak and the Viterbi keeps the
 assignment it had; the confidence then says how sure the colour is.
@@ -21,7 +26,9 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -30,8 +37,6 @@ from scratchflow.identity.params import IdentityParams
 # The skeleton and motion terms saturate: a point two body lengths away is simply elsewhere.
 MAX_SKELETON_BL = 2.0
 MAX_STEP_BL = 2.0
-# Body-part passes: the second judges each part against skeletons the first repaired.
-BODYPART_PASSES = 2
 # Ties between permutations are broken towards the tracker's own assignment.
 TIE_BREAK = 1e-6
 
@@ -71,24 +76,34 @@ def viterbi(emission: np.ndarray, switch_cost: float) -> np.ndarray:
     return path
 
 
-def viterbi_with_motion(emission: np.ndarray, steps: np.ndarray, perms: np.ndarray,
-                        motion_weight: float, switch_cost: float) -> np.ndarray:
+def viterbi_with_motion(blocks: Iterable[tuple[np.ndarray, np.ndarray]], n_time: int,
+                        perms: np.ndarray, motion_weight: float,
+                        switch_cost: float) -> np.ndarray:
     """The permutation path per keypoint maximising emission (time, keypoint, state) minus,
     between frames, ``motion_weight`` times the distance the permuted points travel
     (``steps[t, k, j, i]``: from track i at t-1 to track j at t) and ``switch_cost`` per
-    change of permutation."""
-    n_time, n_keypoints, n_states = emission.shape
+    change of permutation. ``blocks`` gives (emission, steps) for consecutive frames, so a
+    long video's scores need not be held whole: only the back-pointers are."""
     inverse = np.argsort(perms, axis=1)  # inverse[s, c]: the track colour c takes
     # travelled[k, s_before, s_now] = sum over colours of the step its points make
     now, before = inverse[None, :, :], inverse[:, None, :]
+    n_states = len(perms)
     changed = switch_cost * (np.arange(n_states)[:, None] != np.arange(n_states))
-    score = emission[0].astype(np.float64)
-    came_from = np.empty(emission.shape, np.int16)  # 6 mice are 720 states: int16 holds it
-    for t in range(1, n_time):
-        travelled = steps[t][:, now, before].sum(-1)  # (keypoint, before, now)
-        options = score[:, :, None] - motion_weight * travelled - changed
-        came_from[t] = options.argmax(1)
-        score = np.take_along_axis(options, came_from[t][:, None, :], 1)[:, 0] + emission[t]
+    came_from = None
+    t = 0
+    for emission, steps in blocks:
+        if came_from is None:  # 6 mice are 720 states: int16 holds them
+            came_from = np.empty((n_time, *emission.shape[1:]), np.int16)
+            score = emission[0].astype(np.float64)
+        for frame_emission, frame_steps in zip(emission, steps, strict=True):
+            if t > 0:
+                travelled = frame_steps[:, now, before].sum(-1)  # (keypoint, before, now)
+                options = score[:, :, None] - motion_weight * travelled - changed
+                came_from[t] = options.argmax(1)
+                score = (np.take_along_axis(options, came_from[t][:, None, :], 1)[:, 0]
+                         + frame_emission)
+            t += 1
+    n_keypoints = came_from.shape[1]
     path = np.empty((n_time, n_keypoints), np.int64)
     path[-1] = score.argmax(-1)
     keypoints = np.arange(n_keypoints)
@@ -97,18 +112,23 @@ def viterbi_with_motion(emission: np.ndarray, steps: np.ndarray, perms: np.ndarr
     return path
 
 
-def _step_lengths(position: np.ndarray, body_length_px: float) -> np.ndarray:
-    """(time, keypoint, to, from): body lengths (capped) from track ``from``'s point at t-1 to
-    track ``to``'s at t; 0 where either is missing (no say) and at the first frame."""
-    n_time, n_tracks, n_keypoints = position.shape[:3]
-    steps = np.zeros((n_time, n_keypoints, n_tracks, n_tracks))
-    for start in range(1, n_time, CHUNK_FRAMES):  # in blocks: the differences are large
-        now = slice(start, start + CHUNK_FRAMES)
-        before = slice(start - 1, min(start + CHUNK_FRAMES, n_time) - 1)
-        gap = np.linalg.norm(position[now, :, None] - position[before, None], axis=-1)
-        gap = np.nan_to_num(np.minimum(gap / body_length_px, MAX_STEP_BL), nan=0.0)
-        steps[now] = gap.transpose(0, 3, 1, 2)  # (time, to, from, keypoint) -> keypoint first
+def _step_lengths(position: np.ndarray, frames: slice, body_length_px: float) -> np.ndarray:
+    """(frame of ``frames``, keypoint, to, from): body lengths (capped) from track ``from``'s
+    point at t-1 to track ``to``'s at t; 0 where either is missing (no say) and at frame 0."""
+    n_tracks, n_keypoints = position.shape[1:3]
+    start, stop = frames.start, min(frames.stop, len(position))
+    steps = np.zeros((stop - start, n_keypoints, n_tracks, n_tracks))
+    first = max(start, 1)
+    gap = np.linalg.norm(position[first:stop, :, None] - position[first - 1:stop - 1, None],
+                         axis=-1)
+    gap = np.nan_to_num(np.minimum(gap / body_length_px, MAX_STEP_BL), nan=0.0)
+    steps[first - start:] = gap.transpose(0, 3, 1, 2)  # (t, to, from, keypoint): keypoint first
     return steps
+
+
+def _blocks(n_time: int) -> list[slice]:
+    """Consecutive blocks of frames: the passes' intermediates are held a block at a time."""
+    return [slice(start, start + CHUNK_FRAMES) for start in range(0, n_time, CHUNK_FRAMES)]
 
 
 def keypoint_votes(counts: np.ndarray, n_samples: int, params: IdentityParams) -> np.ndarray:
@@ -141,31 +161,42 @@ def repair_identity(position: np.ndarray, votes: np.ndarray, fps: float,
     # Whole animals move on continuously too: relabelling tracks must not make most body
     # parts jump (the median part's step), or a drift of the painted parts while two mice
     # touch would pass for a switch and leave the unpainted heads with the wrong mouse.
-    animal_steps = np.median(_step_lengths(position, body_length_px), axis=1)[:, None]
-    animal_state = viterbi_with_motion(emission[:, None], animal_steps, perms,
-                                       params.motion_weight, params.min_switch_s * fps)[:, 0]
+    animal_steps = np.concatenate([np.median(_step_lengths(position, frames, body_length_px),
+                                             axis=1) for frames in _blocks(n_time)])
+    animal_state = viterbi_with_motion([(emission[:, None], animal_steps[:, None])], n_time,
+                                       perms, params.motion_weight,
+                                       params.min_switch_s * fps)[:, 0]
     animal_source = inverse[animal_state]  # (time, colour)
 
     rows = np.arange(n_time)[:, None]
     relabelled = position[rows, animal_source]  # (time, colour, keypoint, 2)
-    relabelled_votes = votes[rows, animal_source]  # (time, colour, keypoint, colour)
-    votes_by_part = np.moveaxis(relabelled_votes, 1, 2)  # (time, keypoint, from, to colour)
-    steps = _step_lengths(relabelled, body_length_px)
-    usual = _usual_distances(relabelled)
+    # The first pass by distances (robust to several swapped parts), the second by the
+    # shape on the bodies the first repaired (which also tells left from right).
+    passes = (partial(_distance_misfit, usual=_usual_distances(relabelled)),
+              partial(_shape_misfit, shape=_usual_shape(relabelled)))
     # Moving a body part away from its whole-animal track is a claim that needs evidence:
     # where two mice's parts coincide (noses meeting) the tracker's assignment stands.
     moved = (perms != tracks).sum(-1) * params.move_cost_per_s / fps  # (state,)
-    repaired = relabelled
-    for _ in range(BODYPART_PASSES):  # skeletons of the last pass: drifted parts put back
-        score = votes_by_part - params.skeleton_weight * _skeleton_cost(
-            relabelled, repaired, usual, body_length_px)
-        part_emission = _permuted_sum(score, perms)  # (time, keypoint, state)
-        del score  # a long video: let the Viterbi pass have that memory
-        part_emission -= moved
-        bodypart_state = viterbi_with_motion(part_emission, steps, perms, params.motion_weight,
+
+    def part_blocks(skeleton_misfit, within):
+        """(emission (time, keypoint, state), steps) of a body-part pass, block by block;
+        ``within`` (time, colour, keypoint): the last pass's choice (None: the tracks')."""
+        for frames in _blocks(n_time):
+            points = relabelled[frames]
+            bodies = points if within is None else np.take_along_axis(
+                points, np.repeat(within[frames][..., None], 2, -1), axis=1)
+            part_votes = np.moveaxis(votes[rows[frames], animal_source[frames]], 1, 2)
+            score = part_votes - params.skeleton_weight * skeleton_misfit(
+                points, bodies, body_length_px=body_length_px)  # (t, keypoint, from, to)
+            yield (_permuted_sum(score, perms) - moved,
+                   _step_lengths(relabelled, frames, body_length_px))
+
+    within = None
+    for skeleton_misfit in passes:
+        bodypart_state = viterbi_with_motion(part_blocks(skeleton_misfit, within), n_time,
+                                             perms, params.motion_weight,
                                              params.min_bodypart_s * fps)
         within = inverse[bodypart_state].transpose(0, 2, 1)  # (time, colour, keypoint)
-        repaired = np.take_along_axis(relabelled, np.repeat(within[..., None], 2, -1), axis=1)
     source = np.take_along_axis(animal_source[:, :, None], within, axis=1)
     return Repair(source, animal_source, track_evidence[rows, animal_source], body_length_px)
 
@@ -179,43 +210,119 @@ def _permuted_sum(score: np.ndarray, perms: np.ndarray) -> np.ndarray:
     return total
 
 
-def _skeleton_cost(points: np.ndarray, bodies: np.ndarray, usual: np.ndarray,
-                   body_length_px: float) -> np.ndarray:
+def _distance_misfit(points: np.ndarray, bodies: np.ndarray, *, usual: np.ndarray,
+                     body_length_px: float) -> np.ndarray:
     """(time, keypoint, from, to): how badly track ``from``'s point fits animal ``to``'s
     skeleton in ``bodies``, in body lengths (capped): the median, over ``to``'s other
     keypoints, of how far the point's distance to each differs from the ``usual`` distance
     between those body parts. The median keeps the answer right while a minority of the
     other keypoints is misplaced."""
-    n_time, n_animals, n_keypoints = points.shape[:3]
-    cost = np.empty((n_time, n_keypoints, n_animals, n_animals))
-    others = ~np.eye(n_keypoints, dtype=bool)
-    for start in range(0, n_time, CHUNK_FRAMES):
-        chunk = slice(start, start + CHUNK_FRAMES)
-        # distance[t, from, to, k, j]: from's keypoint k to to's keypoint j
-        distance = np.linalg.norm(points[chunk][:, :, None, :, None]
-                                  - bodies[chunk][:, None, :, None], axis=-1)
-        misfit = np.where(others, np.abs(distance - usual) / body_length_px, np.nan)
-        with warnings.catch_warnings():  # all-NaN rows: nothing tracked, no say
-            warnings.simplefilter("ignore", RuntimeWarning)
-            median = np.nanmedian(misfit, axis=-1)  # (t, from, to, k)
-        cost[chunk] = np.nan_to_num(np.minimum(median, MAX_SKELETON_BL),
-                                    nan=0.0).transpose(0, 3, 1, 2)
-    return cost
+    others = ~np.eye(points.shape[2], dtype=bool)
+    # distance[t, from, to, k, j]: from's keypoint k to to's keypoint j
+    distance = np.linalg.norm(points[:, :, None, :, None] - bodies[:, None, :, None], axis=-1)
+    misfit = np.where(others, np.abs(distance - usual) / body_length_px, np.nan)
+    with warnings.catch_warnings():  # all-NaN rows: nothing tracked, no say
+        warnings.simplefilter("ignore", RuntimeWarning)
+        median = np.nanmedian(misfit, axis=-1)  # (t, from, to, k)
+    return np.nan_to_num(np.minimum(median, MAX_SKELETON_BL), nan=0.0).transpose(0, 3, 1, 2)
 
 
-# Frames per block of the skeleton cost (its intermediates hold keypoints squared numbers per
-# pair of animals: a block of 4,000 frames of 4 mice is about 40 MB each).
+def _shape_misfit(points: np.ndarray, bodies: np.ndarray, *, shape: np.ndarray,
+                  body_length_px: float) -> np.ndarray:
+    """(time, keypoint, from, to): how far, in body lengths (capped), track ``from``'s point
+    lies from where animal ``to``'s other keypoints in ``bodies`` put that body part: the
+    usual ``shape`` turned and moved onto them (never mirrored)."""
+    predicted = _predicted_parts(bodies, shape, body_length_px)  # (t, to, keypoint, 2)
+    gap = np.linalg.norm(points[:, None] - predicted[:, :, None], axis=-1)  # (t, to, from, k)
+    return np.nan_to_num(np.minimum(gap / body_length_px, MAX_SKELETON_BL),
+                         nan=0.0).transpose(0, 3, 2, 1)
+
+
+# The shape fit is reweighted this many times; another keypoint that misfits by this many
+# body lengths then counts half (a paw drifted onto the animal barely turns the fit).
+FIT_ROUNDS = 2
+FIT_SCALE_BL = 0.15
+
+
+def _predicted_parts(bodies: np.ndarray, shape: np.ndarray,
+                     body_length_px: float) -> np.ndarray:
+    """(time, animal, keypoint, 2): each keypoint where the rigid fit (rotation and shift)
+    of ``shape`` onto the animal's other tracked keypoints puts it, every other keypoint
+    weighed down by its misfit; NaN where fewer than two others are tracked."""
+    tracked = np.isfinite(bodies).all(-1)  # (t, animal, other)
+    usable = (tracked[:, :, None] & ~np.eye(len(shape), dtype=bool)).astype(float)
+    target = np.nan_to_num(bodies)[:, :, None]  # (t, animal, 1, other, 2)
+    weight = usable  # (t, animal, keypoint, other)
+    for _ in range(FIT_ROUNDS):
+        centre, shape_centre, angle = _rigid_fit(weight, shape, target)
+        fitted = centre[..., None, :] + _turned(shape - shape_centre[..., None, :],
+                                                angle[..., None])
+        misfit = np.linalg.norm(fitted - target, axis=-1) / body_length_px
+        weight = usable / (1 + (misfit / FIT_SCALE_BL) ** 2)
+    centre, shape_centre, angle = _rigid_fit(weight, shape, target)
+    predicted = centre + _turned(shape - shape_centre, angle)
+    return np.where((usable.sum(-1) >= 2)[..., None], predicted, np.nan)
+
+
+def _rigid_fit(weight: np.ndarray, shape: np.ndarray, target: np.ndarray):
+    """The weighted centres of the target points and of the shape, and the angle that turns
+    the centred shape onto the centred targets (2-D Procrustes: atan2 of the summed cross
+    and dot products)."""
+    total = np.maximum(weight.sum(-1), 1e-12)[..., None]
+    centre = (weight[..., None] * target).sum(-2) / total
+    shape_centre = weight @ shape / total
+    cross = (weight * (shape[:, 0] * target[..., 1] - shape[:, 1] * target[..., 0])).sum(-1)
+    dot = (weight * (shape[:, 0] * target[..., 0] + shape[:, 1] * target[..., 1])).sum(-1)
+    cross -= total[..., 0] * (shape_centre[..., 0] * centre[..., 1]
+                              - shape_centre[..., 1] * centre[..., 0])
+    dot -= total[..., 0] * (shape_centre * centre).sum(-1)
+    return centre, shape_centre, np.arctan2(cross, dot)
+
+
+def _turned(points: np.ndarray, angle: np.ndarray) -> np.ndarray:
+    cos, sin = np.cos(angle), np.sin(angle)
+    return np.stack([cos * points[..., 0] - sin * points[..., 1],
+                     sin * points[..., 0] + cos * points[..., 1]], -1)
+
+
+# Frames per block of the body-part passes: their scores are made and used a block at a time
+# (the distance misfit's intermediates hold keypoints squared numbers per pair of animals: a
+# block of 4,000 frames of 4 mice is about 40 MB each).
 CHUNK_FRAMES = 4_000
 
 
-# The usual distances between body parts come from at most this many frames, spread evenly.
-USUAL_DISTANCE_FRAMES = 10_000
+# The usual distances and shape of a body come from at most this many frames, spread evenly.
+USUAL_FRAMES = 10_000
+# Rounds of turning every sampled body onto the shape and taking the median again.
+SHAPE_ROUNDS = 4
 
 
 def _usual_distances(position: np.ndarray) -> np.ndarray:
     """(keypoint, keypoint): the median distance between two body parts of one animal."""
-    sample = position[::max(1, len(position) // USUAL_DISTANCE_FRAMES)]
+    sample = position[::max(1, len(position) // USUAL_FRAMES)]
     gaps = np.linalg.norm(sample[:, :, :, None] - sample[:, :, None], axis=-1)
     with warnings.catch_warnings():  # a body part never tracked: no usual distance
         warnings.simplefilter("ignore", RuntimeWarning)
         return np.nan_to_num(np.nanmedian(gaps.reshape(-1, *gaps.shape[2:]), axis=0))
+
+
+def _usual_shape(position: np.ndarray) -> np.ndarray:
+    """(keypoint, 2): the animals' usual keypoint layout in pixels, centred on the origin:
+    from the most complete body, every sampled body turned and moved onto the shape and the
+    median taken per keypoint, a few rounds (so bodies with swapped parts do not shift it)."""
+    sample = position[::max(1, len(position) // USUAL_FRAMES)]
+    bodies = sample.reshape(-1, *sample.shape[2:])  # (body, keypoint, 2)
+    tracked = np.isfinite(bodies).all(-1)
+    tracked &= tracked.sum(-1, keepdims=True) >= 2  # one point does not say which way it faces
+    seen = tracked.any(0)
+    shape = np.nan_to_num(bodies[tracked.sum(-1).argmax()])
+    weight = tracked.astype(float)[:, None]  # every body fitted on all its tracked keypoints
+    for _ in range(SHAPE_ROUNDS):
+        shape = shape - shape[seen].mean(0)
+        centre, shape_centre, angle = _rigid_fit(weight, shape, np.nan_to_num(bodies)[:, None])
+        aligned = shape_centre + _turned(bodies - centre, -angle)  # the body onto the shape
+        with warnings.catch_warnings():  # a body part never tracked: no usual place
+            warnings.simplefilter("ignore", RuntimeWarning)
+            shape = np.nan_to_num(np.nanmedian(np.where(tracked[..., None], aligned, np.nan),
+                                               axis=0))
+    return shape - shape[seen].mean(0)
