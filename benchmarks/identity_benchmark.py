@@ -6,7 +6,8 @@ injects switches (1-60 s), drifts while mice touch and jumps of 1-3 body parts
 included) and scores the result against the truth (``identity_score``). Parameters were tuned
 on the tuning seeds only; BENCHMARKS.md reports the held-out seeds.
 
-    python benchmarks/identity_benchmark.py --split heldout|fresh|final|final2 [--seconds 150] [--out DIR]
+    python benchmarks/identity_benchmark.py --split heldout|fresh|final|final2 \
+        [--seconds 150] [--out DIR]
     python benchmarks/identity_benchmark.py --seeds 1-12   # more tuning seeds (below 100)
 """
 
