@@ -15,7 +15,6 @@ from scratchflow.quantify.tables import NO_TRACKING
 from scratchflow.run.runner import Outcome, RunLayout
 from scratchflow.summarise.files import OUTPUT_NAMES
 
-
 COUNTS = {"n_bouts": "Int64", "n_strokes": "Int64", "scratching_s": "Float64"}
 
 
