@@ -7,6 +7,7 @@ can be traced back to the source frames after H.264 encoding.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -175,3 +176,38 @@ def test_report_lists_the_clips(mouse, tmp_path):
                                         tmp_path / "out"))
     page = result.paths["report"].read_text()
     assert 'href="report_files/m1_bout002_t0002.0s.mp4">bout002 at 2 s</a>' in page
+
+
+def test_an_arenas_mice_get_their_own_clips_and_report_rows(mouse, tmp_path):
+    """An open arena: the repaired tracks <video>_identity.h5 hold two painted mice, cut from
+    the whole video <video>.mp4; only red scratched, yet the clip names carry the colour, and
+    each mouse's row of the report links its own clips."""
+    arena = tmp_path / "arena"
+    arena.mkdir()
+    (arena / "cage.mp4").write_bytes((mouse / "m1.mp4").read_bytes())
+    two = PoseData(np.full((FRAMES, 2, len(SKELETON), 2), 160.0),
+                   np.ones((FRAMES, 2, len(SKELETON))), SKELETON, ("red", "green"), FPS, "test")
+    write_dlc(two, arena / "cage_identity.h5")
+    for kind in ("bouts", "strokes"):
+        table = pd.read_csv(mouse / f"m1_scratch_{kind}.csv").assign(individual="red")
+        table.to_csv(arena / f"cage_identity_scratch_{kind}.csv", index=False)
+    (arena / "cage_identity_scratch_provenance.json").write_text(
+        (mouse / "m1_scratch_provenance.json").read_text())
+    (arena / "cage_identity_scratch_summary.csv").write_text(
+        "individual,duration_s,n_bouts,n_strokes,scratching_s\nred,5,3,20,1.5\ngreen,5,0,0,0\n")
+    (arena / "cage_identity_scratch_timebins.csv").write_text(
+        "individual,bin_start_s,bin_end_s,n_bouts,n_strokes,scratching_s\n"
+        "red,0,5,3,20,1.5\ngreen,0,5,0,0,0\n")
+    result = clips(arena, "--out", tmp_path / "clips")
+    assert result.exit_code == 0, result.output
+    made = sorted(p.name for p in (tmp_path / "clips").glob("*.mp4"))
+    assert made == ["cage_identity_red_bout001_t0000.3s.mp4",
+                    "cage_identity_red_bout002_t0002.0s.mp4",
+                    "cage_identity_red_bout003_t0004.3s.mp4"]
+    assert read_indices(tmp_path / "clips" / made[1])[0] == 60 - FPS  # from the whole video
+    page = summarise(SummariseRequest((arena, tmp_path / "clips"), tmp_path / "out")
+                     ).paths["report"].read_text()
+    rows = {colour: re.search(rf"<tr>(?:(?!</tr>).)*identity \[{colour}\].*?</tr>",
+                              page, re.S).group(0) for colour in ("red", "green")}
+    assert rows["red"].count("_red_bout") == 3 and "bout002 at 2 s" in rows["red"]
+    assert "_bout0" not in rows["green"]

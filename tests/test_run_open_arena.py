@@ -58,7 +58,8 @@ def test_open_arena_run_repairs_quantifies_and_summarises_each_colour(arenas, tm
     raw = {p: sha256_file(p) for p in sorted(arenas.rglob("*")) if p.is_file()}
     out = tmp_path / "run"
     args = (arenas / "videos", "--arena", "open", "--pose-dir", arenas / "tracks",
-            "--colours", "red,green", "--identity-clips", "1", "--out", out)
+            "--colours", "red,green", "--identity-clips", "1", "--clips-per-mouse", "1",
+            "--out", out)
     first = run(*args)
     assert first.exit_code == 1, first.output  # the two bad videos fail, alone
     summary = pd.read_csv(out / "summarise" / "experiment_summary.csv")
@@ -72,6 +73,9 @@ def test_open_arena_run_repairs_quantifies_and_summarises_each_colour(arenas, tm
     report = (out / "summarise" / "report.html").read_text()
     assert '<span class="swatch" style="background:hsl(358, 80%, 50%)"></span> red' in report
     assert "<th>Identity repairs</th>" in report
+    # the rendered mice do not scratch: the clips step ran and cut nothing
+    assert (out / "logs" / "clips" / "experiment.log").is_file()
+    assert not list((out / "clips").glob("*.mp4"))
     failed = summary[summary["status"] == "failed"].set_index("sample")["reason"]
     assert failed["broken_identity"].startswith("identity: ")
     assert "no pose file named lonely*.h5" in failed["lonely_identity"]
@@ -88,7 +92,8 @@ def test_open_arena_run_repairs_quantifies_and_summarises_each_colour(arenas, tm
     assert linked == arenas / "tracks" / "arenaADLC_dlcrnet_shuffle1.h5"
     assert {p: sha256_file(p) for p in raw} == raw  # the user's files are only read
     again = run(*args)
-    assert "(5 task(s) skipped as up to date)" in again.output  # 2 identity, 2 quantify, summary
+    # skipped: 2 identity, 2 quantify, the clips and the summary
+    assert "(6 task(s) skipped as up to date)" in again.output
     clip = out / "identity" / "arenaA_identity_event001_t0001.2s.mp4"
     clip.unlink()  # a lost output: arenaA runs again (and so the summary), arenaB is skipped
     third = run(*args)

@@ -358,7 +358,7 @@ _open_arena_options = _options(
 OPEN_ARENA_ONLY = ("pose_dir", "colours", "identity_params", "identity_clips")
 SPLIT_ARENA_ONLY = ("model_dir", "box_size", "anchor", "offset_x", "offset_y", "direction",
                     "boxes", "codes", "shuffle", "snapshot", "batch_size", "device",
-                    "clips_per_mouse", "truth_path", "behaviour_model")
+                    "truth_path", "behaviour_model")
 
 
 def _refuse_other_arenas_options(arena: str) -> None:
@@ -372,7 +372,7 @@ def _refuse_other_arenas_options(arena: str) -> None:
 
 
 def _run_open_arena(input_path, out_dir, pose_dir, colours, identity_params, identity_clips,
-                    quantify, summarise, bodyparts, workers) -> list:
+                    quantify, summarise, bodyparts, workers, clips_per_mouse) -> list:
     """The open-arena run; the split-arena options (model, crop, pose) do not apply."""
     from scratchflow.identity.colours import parse_colours
     from scratchflow.run.commands import IdentityArgs
@@ -385,7 +385,7 @@ def _run_open_arena(input_path, out_dir, pose_dir, colours, identity_params, ide
         Path(pose_dir).resolve(),
         IdentityArgs(colours, identity_params and Path(identity_params).resolve(),
                      clips=identity_clips),
-        quantify, summarise, bodyparts, workers)
+        quantify, summarise, bodyparts, workers, clips_per_mouse)
     return run_open_arena(Path(input_path).resolve(), writable_folder(out_dir).resolve(),
                           options, _progress_bar)
 
@@ -439,7 +439,8 @@ def run(input_path, model_dir, out_dir, box_size, anchor, offset_x, offset_y, di
     _refuse_other_arenas_options(arena)
     if arena == "open":
         outcomes = _run_open_arena(input_path, out_dir, pose_dir, colours, identity_params,
-                                   identity_clips, quantify, summarise, bodyparts, workers)
+                                   identity_clips, quantify, summarise, bodyparts, workers,
+                                   clips_per_mouse)
         sys.exit(1 if print_run_report(outcomes, Path(out_dir), None, click.echo) else 0)
     if model_dir is None:
         raise click.UsageError("Missing option '--model'.")

@@ -21,6 +21,7 @@ from scratchflow.errors import InputError
 from scratchflow.ffmpeg import VideoInfo, probe
 from scratchflow.file_index import FileIndex
 from scratchflow.formats import dlc, load_pose, resolve_roles
+from scratchflow.identity import files as identity_files
 from scratchflow.metadata import VIDEO_SUFFIXES
 from scratchflow.progress import Report
 from scratchflow.quantify import files as quantify_files
@@ -68,8 +69,10 @@ def find_jobs(sources: list[Path]) -> list[ClipJob]:
 
 def find_video(index: FileIndex, sample: str) -> Path | None:
     """``<sample>.mp4`` etc.; for a pose file DeepLabCut named ``<video>DLC_<model>.h5``,
-    the video is ``<video>.mp4``."""
+    the video is ``<video>.mp4``, and for an open arena's repaired tracks
+    ``<video>_identity.h5``, ``<video>.mp4``."""
     stems = [sample] + ([sample.split("DLC_")[0]] if "DLC_" in sample else [])
+    stems += [stem] if (stem := identity_files.video_stem(sample)) else []
     for stem in stems:
         for suffix in VIDEO_SUFFIXES:
             if found := index.one(f"{stem}{suffix}"):
@@ -117,7 +120,7 @@ def clip_sample(job: ClipJob, options: ClipOptions, report: Report) -> list[Path
     info = probe(job.video)
     paws = hind_paws(job, info.frames)
     strokes = read_strokes(job.strokes) if job.strokes else None
-    several = bouts["individual"].nunique() > 1
+    several = len(paws) > 1  # names carry the individual whenever the file holds several
     written = []
     for bout in bouts.itertuples(index=False):
         name = clip_name(job.sample, bout.individual if several else None, int(bout.bout_id),

@@ -5,7 +5,8 @@ so the user gives the tracks (``--pose-dir``): per video, the one ``.h5`` there 
 starts with the video's stem (DeepLabCut's ``<stem>DLC_...h5`` or ``_el.h5``, a SLEAP
 ``<stem>.analysis.h5``). The runner links it into ``OUT/pose/<stem>.h5`` (the user's file
 is only read), then per video: identity, then quantify of the repaired tracks (one row per
-colour), then one summary. Each mouse is named ``<stem>_<colour>`` in the summary.
+colour), review clips of each colour's bouts cut from the arena video (``--clips-per-mouse``),
+then one summary. Each mouse is named ``<stem>_<colour>`` in the summary.
 
 Every task is the runner's: a subprocess per command from ``run.commands``, outcomes from
 the files it leaves, the ledger for resuming, and a bad video failing alone. A video's
@@ -34,6 +35,7 @@ from scratchflow.run.runner import (
     Task,
     _stage,
     cli,
+    clips_task,
     quantify_task,
     summarise_task,
     write_failures,
@@ -48,6 +50,7 @@ class OpenArenaOptions:
     summarise: SummariseArgs = field(default_factory=SummariseArgs)
     bodyparts: tuple[str, ...] = ()  # ROLE=NAME, for quantify
     workers: int | None = None
+    clips_per_mouse: int = 0  # review clips of this many bouts per mouse (0: none)
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,9 @@ def run_open_arena(videos_dir: Path, out: Path, options: OpenArenaOptions,
     quantified = _stage(progress, "quantify", [quantify_task(t, layout, options) for t in tracks],
                         layout, options.workers)
     outcomes += identified + quantified
+    if options.clips_per_mouse and any(o.ok for o in quantified):
+        clips = clips_task(layout, options.clips_per_mouse, [a.video for a in paired])
+        outcomes += _stage(progress, "clips", [clips], layout, 1)
     failures = write_failures(outcomes, layout.root / "logs" / "failures.csv")
     samples = write_samples(arenas, layout.root / "logs" / "samples.csv")
     summary = summarise_task(layout, failures, options.summarise, samples)

@@ -441,12 +441,17 @@ def _stage(progress: ProgressBar, label: str, tasks: list[Task], layout: RunLayo
         return run_parallel(tasks, layout, lambda _: bar.update(1), workers)
 
 
-def clips_task(layout: RunLayout, per_mouse: int) -> Task:
-    """Review clips of up to ``per_mouse`` bouts per mouse, for the report to link."""
+def clips_task(layout: RunLayout, per_mouse: int, videos: list[Path] | None = None) -> Task:
+    """Review clips of up to ``per_mouse`` bouts per mouse, for the report to link. The
+    videos are the crop step's, or ``videos`` (the open arena's, cut from the whole arena),
+    and the pose the pose step's, or with ``videos`` the identity step's repaired tracks."""
     out_dir = layout.step_dir("clips")
-    folders = [layout.step_dir(step) for step in ("crop", "pose", "quantify")]
-    command = [*cli(), *commands.clips(folders, out_dir, per_mouse, overwrite=True)]
-    inputs = sorted(p for folder in folders for p in folder.glob("*") if p.is_file())
+    steps = ("crop", "pose", "quantify") if videos is None else ("identity", "quantify")
+    folders = [layout.step_dir(step) for step in steps]
+    command = [*cli(), *commands.clips([*folders, *(videos or [])], out_dir, per_mouse,
+                                       overwrite=True)]
+    inputs = sorted([p for folder in folders for p in folder.glob("*") if p.is_file()]
+                    + (videos or []))
 
     def made() -> list[Path]:
         # Mice without bouts give no clips; the folder then stands for the (empty) result.

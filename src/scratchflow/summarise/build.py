@@ -60,21 +60,18 @@ def csv_links(experiment: Experiment, out_dir: Path, link_dir: Path | None,
 
 
 def clip_links(experiment: Experiment, out_dir: Path,
-               copies: dict[Path, Path]) -> dict[str, list[tuple[str, str]]]:
-    links = {}
+               copies: dict[Path, Path]) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """``(sample, individual tag) -> links`` of its clips; the tag is "" unless the clip
+    names carry one (a file of several mice), so each mouse's row links its own."""
+    links: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for sample, files in experiment.files.items():
-        found = sorted(files.clips, key=lambda p: p.name)
-        links[sample] = [(clip_text(p.name, sample), href(copies.get(p, p), out_dir))
-                         for p in found]
+        for path in sorted(files.clips, key=lambda p: p.name):
+            match = CLIP_NAME.search(path.name)
+            tag = path.name[len(sample) + 1: match.start()]
+            text = f"bout{match['bout']} at {float(match['time']):g} s"
+            links.setdefault((sample, tag), []).append((text, href(copies.get(path, path),
+                                                                   out_dir)))
     return links
-
-
-def clip_text(name: str, sample: str) -> str:
-    """``bout003 at 12.4 s`` (with the individual, when the clip name carries one)."""
-    match = CLIP_NAME.search(name)
-    middle = name[len(sample) + 1: match.start()]
-    who = f"{middle} " if middle else ""
-    return f"{who}bout{match['bout']} at {float(match['time']):g} s"
 
 
 def plotted_mice(experiment: Experiment) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from scratchflow.clips.files import individual_tag
 from scratchflow.summarise.behaviour import FRACTION, STATUS, measure_text
 from scratchflow.summarise.files import BUNDLE_DIR, OUTPUT_NAMES
 
@@ -66,7 +67,8 @@ class ReportData:
     figures: list[tuple[str, str, str]]  # heading, data URI, alt text
     previews: list[tuple[str, str, str]]  # sample, data URI, caption
     links: dict[str, list[tuple[str, str]]]  # sample -> (text, relative href) of its CSVs
-    clips: dict[str, list[tuple[str, str]]]  # sample -> (text, relative href) of its clips
+    # (sample, individual tag or "") -> (text, relative href) of that mouse's clips
+    clips: dict[tuple[str, str], list[tuple[str, str]]]
     parameters: list[tuple[list[str], dict]]  # detector parameter sets and the mice using each
     software: dict[str, str]
     pose_inputs: list[tuple[str, str, str]]  # sample, pose file, sha256
@@ -136,8 +138,9 @@ def mice_section(data: ReportData) -> str:
     counts = data.summary["sample"].value_counts()
     for r in data.summary.to_dict("records"):
         ok = r["status"] == "ok"
-        sample = breakable(r["sample"] if counts[r["sample"]] == 1
-                           else f"{r['sample']} [{r['individual']}]")
+        several = counts[r["sample"]] > 1
+        sample = breakable(f"{r['sample']} [{r['individual']}]" if several else r["sample"])
+        clip_key = (r["sample"], individual_tag(str(r["individual"])) if several else "")
         status = "ok" if ok else Html(f'<span class="failed-text">{esc(r["status"])}</span>: '
                                       f"{esc(r['reason'])}")
         sides = f"{number(r.get('bouts_left'))} / {number(r.get('bouts_right'))}" if ok else ""
@@ -145,7 +148,7 @@ def mice_section(data: ReportData) -> str:
                      number(r.get("n_bouts")), number(r.get("n_strokes")),
                      number(r.get("scratching_s"), 1), number(r.get("bouts_per_min"), 2), sides,
                      link_list(data.links.get(r["sample"], [])),
-                     link_list(data.clips.get(r["sample"], []))])
+                     link_list(data.clips.get(clip_key, []))])
         if data.swatches:
             rows[-1] += [colour_cell(r.get("colour"), data.swatches),
                          number(r.get("identity_repairs"))]
