@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from scratchflow import outputs
+from scratchflow.behaviour.annotations import write_deepethoprofile
 from scratchflow.behaviour.figures import ethogram_figure, write_png
 from scratchflow.behaviour.tables import budget_table
 from scratchflow.errors import InputError
@@ -30,8 +31,9 @@ FAILED = "i3"  # its behaviour task failed; its scratch results are there
 REASON = "model crashed on frame 12"
 
 
-def behaviour_outputs(folder, sample, frames) -> None:
-    """The budget and ethogram `scratchflow behaviour classify` writes, by its own writers."""
+def behaviour_outputs(folder, sample, frames, per_frame=False) -> None:
+    """The budget and ethogram `scratchflow behaviour classify` writes, by its own writers;
+    with ``per_frame``, its per-frame labels too."""
     from scratchflow.behaviour import files
 
     labels = np.repeat(np.arange(len(CLASSES)), frames)
@@ -39,6 +41,8 @@ def behaviour_outputs(folder, sample, frames) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     outputs.write_csv(budget_table(labels, CLASSES, FPS), paths["budget"])
     write_png(ethogram_figure(labels, CLASSES, FPS, sample), paths["ethogram"])
+    if per_frame:
+        write_deepethoprofile(paths["labels"], labels, CLASSES, FPS)
 
 
 @pytest.fixture
@@ -230,3 +234,34 @@ def test_a_group_without_any_budget_is_missing_not_zero(run):
     rows = re.findall(r"<tr><td[^>]*>groom</td><td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td>",
                       result.paths["report"].read_text())
     assert rows == [("missing", "30.0 % ± 10.0 (n = 3)")]
+
+
+def test_each_time_bin_has_its_behaviour_fractions_from_the_labels(tmp_path):
+    """5-s bins of 10-s recordings: each class's share of each bin, by hand from the frames;
+    per-bin statistics and comparisons of it, as for the scratch counts."""
+    root = tmp_path / "run"
+    for sample, (group, *frames) in BUDGETS.items():
+        crop_sidecar(root / "crop", sample, sample.upper(), group, group)
+        quantify_outputs(root / "quantify", sample, 10.0, [(2, 3, "left", 5)], bin_s=5.0)
+        if sample != FAILED:
+            behaviour_outputs(root / "behaviour", sample, frames, per_frame=True)
+    (root / "failures.csv").write_text(f"sample,step,reason\n{FAILED},behaviour,{REASON}\n")
+    _, tables = summarised(root, control="vehicle")
+    stats = tables["statistics"]
+    bins = stats[(stats["period"] == "bin") & (stats["measure"] == "fraction_groom")]
+    # groom frames in 0-5 s (frames 0-49) and 5-10 s: v1 20, 0; v2 40, 0; v3 30, 0;
+    # i1 50, 10; i2 50, 30 (of 50 frames a bin); i3 failed, so missing, not zero
+    vehicle = bins[bins["group"] == "vehicle"].set_index("bin_start_s")
+    assert vehicle.loc[0.0, "mean"] == pytest.approx(0.6) and vehicle.loc[5.0, "mean"] == 0
+    itchy = bins[bins["group"] == "itchy"].set_index("bin_start_s")
+    assert itchy["n"].tolist() == [2, 2]
+    assert itchy.loc[0.0, "mean"] == pytest.approx(1.0)
+    assert itchy.loc[5.0, "mean"] == pytest.approx(0.4)
+    walk = stats[(stats["period"] == "bin") & (stats["measure"] == "fraction_walk")
+                 & (stats["group"] == "vehicle")].set_index("bin_start_s")
+    assert walk.loc[5.0, "mean"] == pytest.approx((30 + 20 + 10) / 150)  # v1, v2, v3 walk last
+    rows = tables["comparisons"]
+    late = rows[(rows["period"] == "bin") & (rows["measure"] == "fraction_groom")
+                & (rows["bin_start_s"] == 5.0)].iloc[0]
+    assert late["difference"] == pytest.approx(0.4) and late["n_group"] == 2
+    assert not any(m.startswith("time_") for m in stats[stats["period"] == "bin"]["measure"])

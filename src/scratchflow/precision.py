@@ -14,6 +14,8 @@ calculation works on rounded numbers, and a column not listed here is written as
   steps of 1 / (n_group x n_control)); Welch's degrees of freedom 0.01; U one decimal (it
   moves in halves, as ties count half).
 - p-values: 3 significant digits, so that a small p stays readable (``1.21e-05``).
+- A behaviour class's share of a recording or time bin (``fraction_<class>``): 0.0001, a
+  hundredth of a percent (0.09 s of a 15-min recording; ``time_<class>_s`` keeps the seconds).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ DECIMALS = {
     "cliffs_delta_ci_high": STATISTIC, "mann_whitney_u": 1, "welch_t": STATISTIC, "welch_df": 2,
 }
 SIGNIFICANT = {"mann_whitney_p": 3, "welch_p": 3}
+PREFIXES = {"fraction_": 4}  # behaviour's fraction_<class> columns
 
 
 def significant(values: pd.Series, digits: int) -> pd.Series:
@@ -57,4 +60,6 @@ def rounded(table: pd.DataFrame) -> pd.DataFrame:
             table[column] = table[column].round(DECIMALS[column])
         elif column in SIGNIFICANT:
             table[column] = significant(table[column], SIGNIFICANT[column])
+        elif prefix := next((p for p in PREFIXES if column.startswith(p)), None):
+            table[column] = table[column].round(PREFIXES[prefix])
     return table

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from scratchflow.errors import InputError
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 STEP = "behaviour"
@@ -85,3 +86,14 @@ def read_budget(path: Path) -> pd.DataFrame:
         raise InputError(path, "needs one row per class, each named once, with a fraction of "
                          "at most 1", RECLASSIFY)
     return table[list(BUDGET_COLUMNS)]
+
+
+def read_labels(path: Path, classes: tuple[str, ...], n_frames: int) -> np.ndarray:
+    """A video's per-frame labels (indices into ``classes``), as classify wrote them; an
+    ``InputError`` naming the file if they are not ``n_frames`` long (its budget's frames)."""
+    from scratchflow.behaviour.annotations import read_annotations
+
+    try:  # DeepEthoProfile's per-frame format numbers its frames: no frame rate is needed
+        return read_annotations(path, classes, n_frames, fps=1.0)
+    except InputError as err:
+        raise InputError(path, err.problem, RECLASSIFY) from err

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from scratchflow.behaviour import files as behaviour_files
@@ -93,11 +94,41 @@ def add_behaviour(experiment: Experiment, failures: dict[str, str]) -> Behaviour
     columns = [TIME.format(c) for c in classes] + [FRACTION.format(c) for c in classes]
     table = pd.DataFrame(values, index=summary.index, columns=columns, dtype=float)
     experiment.summary = pd.concat([summary.assign(**{STATUS: status}), table], axis=1)
+    add_bin_fractions(experiment, {s: b for s, b in budgets.items() if rows_of[s] == 1}, classes)
     for sample in budgets:
         ethogram = experiment.files[sample].behaviour.get("ethogram")
         if ethogram is not None and rows_of[sample] == 1:
             behaviour.ethograms[sample] = ethogram
     return behaviour
+
+
+def add_bin_fractions(experiment: Experiment, budgets: dict[str, pd.DataFrame],
+                      classes: list[str]) -> None:
+    """Each class's fraction of every scratch time bin (``fraction_<class>`` columns of
+    ``experiment.timebins``), from the mouse's per-frame labels: the bins' statistics and
+    comparisons then cover behaviour too. A mouse without its labels file keeps them empty;
+    without any labels file the bins are left as they are."""
+    bins = experiment.timebins
+    columns = [FRACTION.format(c) for c in classes]
+    fractions = pd.DataFrame(np.nan, index=bins.index, columns=columns)
+    for sample, budget in budgets.items():
+        path = experiment.files[sample].behaviour.get("labels")
+        own = bins.index[bins["sample"] == sample] if len(bins) else []
+        if path is None or not len(own):
+            continue
+        frames, seconds = budget["frames"].sum(), budget["seconds"].sum()
+        labels = behaviour_files.read_labels(path, tuple(budget["behaviour"]), int(frames))
+        experiment.inputs.append(path)
+        time_s = np.arange(len(labels)) * (seconds / frames)
+        for index in own:
+            start, end = bins.at[index, "bin_start_s"], bins.at[index, "bin_end_s"]
+            inside = (time_s >= start) & (time_s < end)
+            if inside.any():
+                counts = np.bincount(labels[inside], minlength=len(budget))
+                for k, name in enumerate(budget["behaviour"]):
+                    fractions.at[index, FRACTION.format(name)] = counts[k] / inside.sum()
+    if fractions.notna().any(axis=None):
+        experiment.timebins = pd.concat([bins, fractions], axis=1)
 
 
 def budget_values(budget: pd.DataFrame, classes: list[str]) -> dict[str, float]:

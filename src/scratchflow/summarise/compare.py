@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from scratchflow.errors import InputError
-from scratchflow.summarise.stats import MEASURES
+from scratchflow.summarise.stats import MEASURES, bin_measures
 
 COMPARISON_COLUMNS = [
     "group", "control", "period", "bin_start_s", "bin_end_s", "measure", "n_group", "n_control",
@@ -133,7 +133,8 @@ def values(cells: pd.DataFrame, measure: str) -> np.ndarray:
 def group_comparisons(summary: pd.DataFrame, timebins: pd.DataFrame,
                       control: str | None, extra: tuple[str, ...] = ()) -> pd.DataFrame:
     """Every other group against ``control``: totals, then each time bin (empty without one).
-    ``extra``: more per-mouse measures of the summary (behaviour's), compared in total only."""
+    ``extra``: more per-mouse measures of the summary (behaviour's), compared per time bin too
+    where the time bins hold them."""
     if control is None:
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
     ok = summary[summary["status"] == "ok"]
@@ -149,18 +150,18 @@ def group_comparisons(summary: pd.DataFrame, timebins: pd.DataFrame,
             rows.append({**key, "period": "total", "measure": measure,
                          **compare(values(ok[ok["group"] == group], measure),
                                    values(ok[ok["group"] == control], measure))})
-        rows += bin_rows(timebins, key)
+        rows += bin_rows(timebins, key, MEASURES + bin_measures(timebins, extra))
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 
-def bin_rows(timebins: pd.DataFrame, key: dict) -> list[dict]:
+def bin_rows(timebins: pd.DataFrame, key: dict, measures: tuple[str, ...]) -> list[dict]:
     """Per time bin, the mice of both groups whose recording reaches that bin."""
     chosen = timebins[timebins["group"].isin([key["group"], key["control"]])]
     rows = []
     for start, cells in chosen.groupby(chosen["bin_start_s"].round(6), sort=True):
         bin_key = {**key, "period": "bin", "bin_start_s": start,
                    "bin_end_s": float(cells["bin_end_s"].max())}
-        for measure in MEASURES:
+        for measure in measures:
             rows.append({**bin_key, "measure": measure,
                          **compare(values(cells[cells["group"] == key["group"]], measure),
                                    values(cells[cells["group"] == key["control"]], measure))})

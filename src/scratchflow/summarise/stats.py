@@ -33,10 +33,16 @@ def measure_rows(cells: pd.DataFrame, measures: tuple[str, ...] = MEASURES,
     return [{**key, "measure": m, **describe(cells[m])} for m in measures]
 
 
+def bin_measures(timebins: pd.DataFrame, extra: tuple[str, ...]) -> tuple[str, ...]:
+    """The ``extra`` measures the time bins hold."""
+    return tuple(m for m in extra if m in timebins.columns)
+
+
 def group_statistics(summary: pd.DataFrame, timebins: pd.DataFrame,
                      extra: tuple[str, ...] = ()) -> pd.DataFrame:
     """Long table: per group, the totals, then each time bin; one row per measure. ``extra``:
-    more per-mouse measures of the summary (behaviour's), in total only."""
+    more per-mouse measures of the summary (behaviour's), per time bin too where the time
+    bins hold them (each class's fraction of time)."""
     ok = summary[summary["status"] == "ok"]
     rows = []
     for group, mice in ok.groupby("group", sort=True):
@@ -48,6 +54,7 @@ def group_statistics(summary: pd.DataFrame, timebins: pd.DataFrame,
         # The last bin of a recording is shorter when it ends within the bin; its end is
         # the longest recording's.
         for start, cells in bins.groupby(bins["bin_start_s"].round(6), sort=True):
-            rows += measure_rows(cells, group=group, period="bin", bin_start_s=start,
+            rows += measure_rows(cells, MEASURES + bin_measures(timebins, extra), group=group,
+                                 period="bin", bin_start_s=start,
                                  bin_end_s=float(cells["bin_end_s"].max()))
     return pd.DataFrame(rows, columns=STAT_COLUMNS)
