@@ -69,8 +69,8 @@ def find_jobs(sources: list[Path]) -> list[ClipJob]:
 
 def find_video(index: FileIndex, sample: str) -> Path | None:
     """``<sample>.mp4`` etc.; for a pose file DeepLabCut named ``<video>DLC_<model>.h5``,
-    the video is ``<video>.mp4``, and for an open arena's repaired tracks
-    ``<video>_identity.h5``, ``<video>.mp4``."""
+    the video is ``<video>.mp4``, and for an open arena's repaired tracks (named by
+    ``identity.files.tracks_stem``), the whole arena video ``<video>.mp4``."""
     stems = [sample] + ([sample.split("DLC_")[0]] if "DLC_" in sample else [])
     stems += [stem] if (stem := identity_files.video_stem(sample)) else []
     for stem in stems:
