@@ -121,6 +121,20 @@ def test_identity_module_runs_the_builders_command(task_dir, params):
     assert "--learn-colours" not in commands.identity("v", "p", ".", IdentityArgs("red,green"))
 
 
+def test_clips_module_runs_the_builders_command(task_dir):
+    """Nextflow's CLIPS task is the runner's clips step for one mouse, with the count that
+    conf/modules.config passes (a closure over params.clips_per_mouse, rendered here)."""
+    config = (CONF / "modules.config").read_text()
+    assert 'ext.args = { "--clips-per-mouse ${params.clips_per_mouse}" }' in config
+    results = ["m1_scratch_bouts.csv", "m1_scratch_provenance.json"]
+    for name in results:
+        (task_dir / name).write_text("")
+    values = {"meta.id": "m1", "task.process": "CLIPS", "video": "m1.mp4", "pose": "m1.h5",
+              "scratch_results": " ".join(results), "task.ext.args ?: ''": "--clips-per-mouse 2"}
+    built = commands.clips(["m1.mp4", "m1.h5", *results], ".", 2)
+    assert parsed(module_command("clips", values)) == parsed(built)
+
+
 def test_summarise_module_runs_the_builders_command(task_dir):
     """The report links the CSVs where both publish them: one LINK_DIR."""
     values = {"meta.id": "exp1", "task.process": "SUMMARISE", "failures": "failures.csv",
@@ -137,7 +151,8 @@ def test_steps_publish_where_the_runner_writes():
     text = (CONF / "modules.config").read_text()
     published = dict(re.findall(r"withName: '(\w+)' \{.*?outdir\}/(\w+)\"", text, re.S))
     assert published == {"CROP_VIDEOS": "crop", "POSE_DLC": "pose", "IDENTITY": "identity",
-                         "QUANTIFY": "quantify", "SUMMARISE": "summarise", "BEHAVIOUR": "behaviour"}
+                         "QUANTIFY": "quantify", "SUMMARISE": "summarise", "BEHAVIOUR": "behaviour",
+                         "CLIPS": "clips"}
     assert set(published.values()) <= set(commands.STEPS)
 
 

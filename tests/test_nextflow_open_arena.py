@@ -22,13 +22,18 @@ def test_open_arena_pipeline_matches_scratchflow_run(tmp_path):
     proc = run_logged([*command, "run", str(REPO / "main.nf"), "-ansi-log", "false",
                        "--arena", "open", "--input", str(arenas / "videos"),
                        "--pose_input", str(arenas / "tracks"), "--colours", "red,green",
-                       "--identity_clips", "1", "--outdir", str(outdir),
+                       "--identity_clips", "1", "--clips_per_mouse", "1", "--outdir", str(outdir),
                        "--validate_params", "false"],
                       tmp_path, tmp_path / "nextflow.log")
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
     trace = read_trace(outdir / "pipeline_info" / "execution_trace.txt")
     failed = [(t["process"], t["tag"]) for t in trace if t["status"] != "COMPLETED"]
     assert failed == [("SCRATCHFLOW_OPEN_ARENA:IDENTITY", "broken")]
+    # CLIPS got each arena's video with its repaired tracks; the rendered mice do not scratch,
+    # so it cut nothing
+    clip_tasks = sorted(t["tag"] for t in trace if t["process"].endswith(":CLIPS"))
+    assert clip_tasks == ["arenaA_identity", "arenaB_identity"]
+    assert not list((outdir / "clips").glob("*.mp4"))
     summary = pd.read_csv(outdir / "summarise" / "experiment_summary.csv")
     assert sorted(summary["mouse"].dropna()) == ["arenaA_green", "arenaA_red", "arenaB_green",
                                                  "arenaB_red"]

@@ -36,8 +36,9 @@ BEHAVIOUR_MODEL = REPO / "examples" / "behaviour_demo" / "model"
 LAUNCHER = REPO / "scripts" / "nextflow" / "nextflow"
 RUNTIME = REPO / "build" / "nextflow" / "lib" / ".complete"
 BROKEN = "rig9_broken"  # the raw video that cannot be decoded
-STEP_FOLDERS = {"crop", "pose", "quantify", "behaviour", "summarise",  # docs/nextflow.md
+STEP_FOLDERS = {"crop", "pose", "quantify", "behaviour", "clips", "summarise",  # docs/nextflow.md
                 "pipeline_info"}
+CLIPS_PER_MOUSE = "2"  # conf/test.config, as `make demo`
 TABLES = ("bouts", "strokes", "summary", "timebins")
 TIMEOUT_S = 1800
 
@@ -133,7 +134,7 @@ def one_machine(experiment, tmp_path_factory) -> Path:
     proc = subprocess.run([str(scratchflow), "run", str(experiment), "--model", str(DEMO_MODEL),
                            "--out", str(out), "--box-size", "192", "--offset-x", "20",
                            "--batch-size", "8", "--device", "cpu", "--control", "vehicle",
-                           "--params", str(REPO / "examples" / "demo_experiment" / "params.yaml")],
+                           "--clips-per-mouse", CLIPS_PER_MOUSE, "--params", str(REPO / "examples" / "demo_experiment" / "params.yaml")],
                           env=task_env(), capture_output=True, text=True, timeout=TIMEOUT_S)
     # Exit status 1: a sample (the broken video) failed, the others finished.
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -209,7 +210,7 @@ def test_broken_video_fails_alone_and_the_rest_finish(pipeline):
         pipeline.first.stdout + pipeline.first.stderr
     done = {t["process"].split(":")[-1] for t in pipeline.first_trace
             if t["status"] == "COMPLETED"}
-    assert done == {"CROP_VIDEOS", "POSE_DLC", "QUANTIFY", "BEHAVIOUR", "SUMMARISE"}
+    assert done == {"CROP_VIDEOS", "POSE_DLC", "QUANTIFY", "CLIPS", "BEHAVIOUR", "SUMMARISE"}
 
 
 def test_resume_reruns_nothing_that_succeeded(pipeline):
@@ -230,8 +231,20 @@ def test_trace_report_and_timeline_are_written(pipeline):
         pipeline.first_trace[0])
     videos = len(list(DEMO.glob("*.mp4")))
     mice_count = 2 * videos  # two enclosures per demo video
-    # crops (the demo's and the broken one), pose, quantify and behaviour per mouse, one summary
-    assert len(pipeline.first_trace) == videos + 1 + 3 * mice_count + 1
+    # crops (the demo's and the broken one), pose, quantify, clips and behaviour per mouse, one
+    # summary
+    assert len(pipeline.first_trace) == videos + 1 + 4 * mice_count + 1
+
+
+def test_review_clips_are_those_of_scratchflow_run_and_linked(pipeline, one_machine):
+    """CLIPS cuts the same bouts as the one-machine run (same draw, same names), publishes
+    them in clips/, and each mouse's row of the report links its own."""
+    clips = sorted(p.name for p in (pipeline.outdir / "clips").glob("*.mp4"))
+    assert clips and clips == sorted(p.name for p in (one_machine / "clips").glob("*.mp4"))
+    for mouse in mice(pipeline.outdir):
+        assert len([c for c in clips if c.startswith(f"{mouse}_bout")]) <= int(CLIPS_PER_MOUSE)
+    hrefs = linked_files_exist(pipeline.outdir / "summarise" / "report.html")
+    assert {f"../clips/{clip}" for clip in clips} <= set(hrefs)
 
 
 def test_behaviour_of_every_mouse_is_classified_and_summarised(pipeline, tmp_path):

@@ -234,17 +234,22 @@ def test_outputs_are_atomic_with_provenance(run):
 
 
 def test_staged_links_are_read_and_linked_where_published(run, tmp_path):
-    """The Nextflow task: a flat results/ folder of symlinks; links point to ../quantify."""
+    """The Nextflow task: a flat results/ folder of symlinks; links point to ../quantify and
+    ../clips."""
     staged = tmp_path / "task" / "results"
     staged.mkdir(parents=True)
     for path in (run / "quantify").glob("*_scratch_*"):
         os.symlink(path, staged / path.name)
+    clip = "mA_bout001_t0010.0s.mp4"
+    (tmp_path / clip).write_bytes(b"clip")
+    os.symlink(tmp_path / clip, staged / clip)
     (staged / "expected_samples.csv").write_text("sample,video\nmA,raw1\nmD,raw1\n")
     result = summarise(SummariseRequest((staged,), tmp_path / "task",
                                         link_dir=Path("..")))
     assert result.n_failed == 1
     page = result.paths["report"].read_text()
     assert 'href="../quantify/mA_scratch_bouts.csv"' in page
+    assert f'href="../clips/{clip}"' in page
 
 
 def write_bad(run, sample, kind, text):

@@ -1,6 +1,7 @@
 /*
- * SCRATCHFLOW: raw videos -> one video per mouse -> pose -> scratch counts -> summary, and
- * behaviour classes per frame when a behaviour model is given.
+ * SCRATCHFLOW: raw videos -> one video per mouse -> pose -> scratch counts -> summary, with
+ * review clips of the bouts when --clips_per_mouse is set and behaviour classes per frame
+ * when a behaviour model is given.
  *
  * Takes a channel of [meta, video, metadata_txt] with meta.id (the raw video's id) and
  * meta.experiment (the summary groups by it). Each step calls one `scratchflow`
@@ -12,6 +13,7 @@ include { POSE_DLC         } from '../modules/local/pose_dlc'
 include { IDENTITY         } from '../modules/local/identity'
 include { QUANTIFY         } from '../modules/local/quantify'
 include { BEHAVIOUR        } from '../modules/local/behaviour'
+include { CLIPS            } from '../modules/local/clips'
 include { SUMMARISE        } from '../modules/local/summarise'
 
 workflow SCRATCHFLOW {
@@ -40,6 +42,18 @@ workflow SCRATCHFLOW {
 
     QUANTIFY(POSE_DLC.out.pose, detector_params)
     ch_versions = ch_versions.mix(QUANTIFY.out.versions)
+
+    // Review clips of each mouse's bouts (conf/modules.config runs CLIPS only with
+    // --clips_per_mouse), cut from its video; the report links them.
+    ch_scratch_results = QUANTIFY.out.tables
+        .join(QUANTIFY.out.provenance)
+        .map { meta, tables, provenance -> [meta, tables + [provenance]] }
+    CLIPS(
+        ch_mice
+            .join(POSE_DLC.out.pose.map { meta, pose, _json -> [meta, pose] })
+            .join(ch_scratch_results)
+    )
+    ch_versions = ch_versions.mix(CLIPS.out.versions)
 
     // Behaviour classes per frame of each mouse video; its pose goes along for a pose model,
     // and its scratch bouts, where quantify made them, give the scratch class.
@@ -86,9 +100,9 @@ workflow SCRATCHFLOW {
         .transpose()
 
     // All result files of an experiment, sorted so that -resume sees the same inputs.
-    ch_results = QUANTIFY.out.tables
-        .join(QUANTIFY.out.provenance)
-        .map { meta, tables, provenance -> [meta.experiment, tables + [provenance]] }
+    ch_results = ch_scratch_results
+        .mix(CLIPS.out.clips)
+        .map { meta, files -> [meta.experiment, [files].flatten()] }
         .transpose()
         .mix(ch_crop_files)
         .mix(ch_behaviour_files)
@@ -112,6 +126,7 @@ workflow SCRATCHFLOW {
     crop       = CROP_VIDEOS.out.videos
     pose       = POSE_DLC.out.pose
     tables     = QUANTIFY.out.tables
+    clips      = CLIPS.out.clips
     summary    = SUMMARISE.out.summary
     statistics = SUMMARISE.out.statistics
     report     = SUMMARISE.out.report
@@ -120,7 +135,7 @@ workflow SCRATCHFLOW {
 
 /*
  * SCRATCHFLOW_OPEN_ARENA: colour-marked mice together in one arena -> identity -> scratch
- * counts per mouse -> summary.
+ * counts per mouse -> summary, with review clips as in SCRATCHFLOW.
  *
  * Takes a channel of [meta, video, pose] with meta.id (the video's stem), meta.experiment
  * and meta.colours (one fur colour per mouse). No crop and no pose step: the tracks are the
@@ -146,6 +161,22 @@ workflow SCRATCHFLOW_OPEN_ARENA {
 
     QUANTIFY(ch_tracks, detector_params)
     ch_versions = ch_versions.mix(QUANTIFY.out.versions)
+
+    // Review clips of each mouse's bouts, cut from the whole arena video (meta.video), the
+    // mouse named in each clip's name (only with --clips_per_mouse).
+    ch_scratch_results = QUANTIFY.out.tables
+        .join(QUANTIFY.out.provenance)
+        .map { meta, tables, provenance -> [meta, tables + [provenance]] }
+    ch_arena_videos = ch_arenas.map { meta, video, _pose -> [meta.id, video] }
+    CLIPS(
+        ch_tracks
+            .map { meta, tracks, _pose_json -> [meta, tracks] }
+            .join(ch_scratch_results)
+            .map { meta, tracks, results -> [meta.video, meta, tracks, results] }
+            .join(ch_arena_videos)
+            .map { _video_id, meta, tracks, results, video -> [meta, video, tracks, results] }
+    )
+    ch_versions = ch_versions.mix(CLIPS.out.versions)
 
     // Every arena, per experiment, so that the summary names those whose identity or
     // quantify task failed (those tasks are ignored after retries).
@@ -173,9 +204,9 @@ workflow SCRATCHFLOW_OPEN_ARENA {
         .map { meta, events, _frames, provenance -> [meta.experiment, [events, provenance]] }
         .transpose()
 
-    ch_summarise = QUANTIFY.out.tables
-        .join(QUANTIFY.out.provenance)
-        .map { meta, tables, provenance -> [meta.experiment, tables + [provenance]] }
+    ch_summarise = ch_scratch_results
+        .mix(CLIPS.out.clips)
+        .map { meta, files -> [meta.experiment, [files].flatten()] }
         .transpose()
         .mix(ch_identity_files)
         .groupTuple(sort: true)
@@ -193,6 +224,7 @@ workflow SCRATCHFLOW_OPEN_ARENA {
     emit:
     identity   = IDENTITY.out.tracks
     tables     = QUANTIFY.out.tables
+    clips      = CLIPS.out.clips
     summary    = SUMMARISE.out.summary
     statistics = SUMMARISE.out.statistics
     report     = SUMMARISE.out.report

@@ -548,8 +548,8 @@ def submit(print_only, **fields):
               help="CSV sample,group or mouse,group; overrides the metadata's groups.")
 @click.option("--link-dir", type=click.Path(path_type=Path),
               show_default=f"copies in {BUNDLE_DIR}/ beside {OUTPUT_NAMES['report']}",
-              help="Folder (relative to --out) holding the step folders (quantify/, behaviour/) "
-              "the report links the per-mouse CSVs in.")
+              help="Folder (relative to --out) holding the step folders (quantify/, behaviour/, "
+              "clips/) the report links the per-mouse CSVs and clips in.")
 @click.option("--control", metavar="GROUP",
               help=f"Compare every other group with this one ({OUTPUT_NAMES['comparisons']}).")
 @click.option("--samples", type=click.Path(exists=True, dir_okay=False, path_type=Path),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+STEP = "clips"  # the folder a run or pipeline publishes them in
 CLIP_NAME = re.compile(r"_bout(?P<bout>\d{3,})_t(?P<time>\d+\.\d)s\.mp4$")
 
 

@@ -9,8 +9,9 @@ Where the two differ on purpose: the runner adds ``--overwrite`` (its ledger, no
 files, decides what is up to date), runs one pose process over every mouse (the model loads
 once), passes ``--failures`` and ``--samples`` to summarise (a reused run folder may hold an
 earlier run's mice) and no ``--link-dir`` (its report keeps copies of the files it links), and
-has a clips step that Nextflow lacks. In the open arena (``identity``), the runner links the
-user's pose files into its pose folder where Nextflow stages them.
+cuts every mouse's clips in one task where Nextflow has one per mouse. In the open arena
+(``identity``), the runner links the user's pose files into its pose folder where Nextflow
+stages them.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from pathlib import Path
 # and in Nextflow's --outdir alike. The open arena has no crop and runs identity after pose.
 # Behaviour (with a behaviour model) runs before the summary, whose report shows it.
 STEPS = ("crop", "pose", "identity", "quantify", "behaviour", "clips", "summarise")
-# Nextflow's report sits in summarise/ and links each mouse's CSVs where they are published,
-# in the step folders beside it.
+# Nextflow's report sits in summarise/ and links each mouse's CSVs and clips where they are
+# published, in the step folders beside it.
 LINK_DIR = Path("..")
 
 

@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from scratchflow.behaviour import files as behaviour_files
+from scratchflow.clips import files as clips_files
 from scratchflow.clips.files import CLIP_NAME
 from scratchflow.identity.files import hue_centre
 from scratchflow.quantify import files as quantify_files
@@ -48,18 +49,25 @@ def linked_files(experiment: Experiment) -> list[Path]:
             for path in [p for _, _, p in sample_csvs(files)] + files.clips]
 
 
+def link(path: Path, step: str, out_dir: Path, link_dir: Path | None,
+         copies: dict[Path, Path]) -> str:
+    """A linked file's href: its copy beside the report, or, with ``link_dir``, its step
+    folder there (``<link_dir>/quantify/``, ...), for a pipeline that publishes files
+    elsewhere than where the summary read them."""
+    if link_dir:
+        return quote((link_dir / step / path.name).as_posix())
+    return href(copies.get(path, path), out_dir)
+
+
 def csv_links(experiment: Experiment, out_dir: Path, link_dir: Path | None,
               copies: dict[Path, Path]) -> dict[str, list[tuple[str, str]]]:
-    """Links to each mouse's CSVs: to their copies beside the report, or, with ``link_dir``,
-    to its step folders (``<link_dir>/quantify/``, ``<link_dir>/behaviour/``), for a pipeline
-    that publishes them elsewhere than where the summary read them."""
-    return {sample: [(text, quote((link_dir / step / path.name).as_posix()) if link_dir
-                      else href(copies.get(path, path), out_dir))
+    """Links to each mouse's CSVs."""
+    return {sample: [(text, link(path, step, out_dir, link_dir, copies))
                      for step, text, path in sample_csvs(files)]
             for sample, files in experiment.files.items()}
 
 
-def clip_links(experiment: Experiment, out_dir: Path,
+def clip_links(experiment: Experiment, out_dir: Path, link_dir: Path | None,
                copies: dict[Path, Path]) -> dict[tuple[str, str], list[tuple[str, str]]]:
     """``(sample, individual tag) -> links`` of its clips; the tag is "" unless the clip
     names carry one (a file of several mice), so each mouse's row links its own."""
@@ -69,8 +77,8 @@ def clip_links(experiment: Experiment, out_dir: Path,
             match = CLIP_NAME.search(path.name)
             tag = path.name[len(sample) + 1: match.start()]
             text = f"bout{match['bout']} at {float(match['time']):g} s"
-            links.setdefault((sample, tag), []).append((text, href(copies.get(path, path),
-                                                                   out_dir)))
+            links.setdefault((sample, tag), []).append(
+                (text, link(path, clips_files.STEP, out_dir, link_dir, copies)))
     return links
 
 
@@ -210,7 +218,7 @@ def report_data(experiment: Experiment, stats: pd.DataFrame, comparisons: pd.Dat
         stats=stats[stats["measure"].isin(MEASURES)],  # behaviour's have their own section
         figures=figure_list(experiment, stats), previews=previews,
         links=csv_links(experiment, out_dir, link_dir, copies),
-        clips=clip_links(experiment, out_dir, copies),
+        clips=clip_links(experiment, out_dir, link_dir, copies),
         parameters=parameter_sets(experiment.provenance),
         software=software_table(record["software"], experiment.provenance),
         pose_inputs=pose_inputs(experiment.provenance), inputs=record["inputs"],
