@@ -7,7 +7,9 @@ could go").
 
     python benchmarks/detection_bound.py --seeds 3 [--split reporting] [--shared ../shared/data]
 
-The model, and why each step can only favour the observer:
+The model. Each step gives the observer at least what a detector has, except two that take
+something away (the lift and the sway left out in 1, the resting position in 2); why those
+two are fair is said where they stand:
 
 1. **What the observer sees.** For each true bout, the exact noise-free displacement its
    strokes add over the bout's own frames (``scratch_generator.BoutSignal``): the paw's
@@ -37,18 +39,18 @@ The model, and why each step can only favour the observer:
 5. **Bound.** Recall R(F) = mean_i Phi(d_i - z_i(F)), precision P = R N / (R N + F) with N
    true bouts, and the bound is the largest 2PR / (P + R) over F.
 
-Two checks and a reference come with each row. The matched filter's statistic computed on
-the track itself over each bout's frames, less d, should be N(0, 1) if the track there holds
-only what the observer is given plus white noise ("track_t_minus_d"; the body's slow sway
-widens it a little). The detector's missed bouts are listed by their d. And a
+Each row also carries a check, the detector's missed bouts by their d, and a reference. The
+check: the matched filter's statistic computed on the track itself over each bout's frames,
+less d, should be N(0, 1) if the track there holds only what the observer is given plus
+white noise ("track_t_minus_d"; the body's slow sway widens it a little). The reference: a
 "waveform-blind" observer, which knows the slot, the paw and its noise but not the waveform,
 tests the paw's energy about its mean (chi-squared): not a bound, but what even that
 observer reaches against the jitter alone.
 
 Step 4's even spread is where a detector could gain: bouts come in trains, so a weak bout
 next to a strong one could be looked for with a lower threshold. "Told the trains" bounds
-even that: the observer is also told that every bout lies within ``TRAIN_REACH_S`` of a
-true bout's edge, so only that time holds slots. It is an upper bound on any detector that
+even that: the observer is also told where the trains are, so slots lie only within
+``TRAIN_REACH_S`` of some true bout. It is an upper bound on any detector that
 uses the trains, and a loose one.
 
 What it does not bound: a detector that exploits a pattern of the generator outside this
