@@ -198,7 +198,7 @@ class _Scene:
         self.frames_lik: list[np.ndarray] = []
         self.bg_time = 0.0
         self.extra_noise: list[tuple[int, int, int, float]] = []  # start, stop, keypoint, sd
-        self.strokes: list[np.ndarray] = []  # per bout, as extra_noise
+        self.strokes: list[np.ndarray] = []  # one per bout, in extra_noise's order
         self.complete = np.flatnonzero(np.isfinite(bg.position).all(axis=(1, 2)))
 
     @property
