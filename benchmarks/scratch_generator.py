@@ -63,6 +63,19 @@ class Conditions:
     glitches_per_min: float = 4.0
 
 
+@dataclass(frozen=True)
+class BoutSignal:
+    """What one true bout's strokes add to the track, before any noise, over the bout's own
+    frames (its truth row's span): the paw's strokes and the body's rocking with them. The
+    paw's lift, which holds still over those frames, and the body's slow sway are left out.
+    benchmarks/detection_bound.py gives this to its ideal observer."""
+
+    first_frame: int
+    paw: int  # index in ROLES of the scratching paw
+    strokes: np.ndarray  # (frames, 6, 2) pixels
+    noise_sd: np.ndarray  # (6,) pixels: SD per axis of each keypoint's white noise there
+
+
 @dataclass
 class Case:
     name: str
@@ -71,6 +84,7 @@ class Case:
     episodes: pd.DataFrame  # kind, start_s, end_s of every confounder
     jitter_bl: float
     body_length: float
+    bout_signals: list[BoutSignal]  # one per truth row, in its order
 
 
 # --- backgrounds ---------------------------------------------------------------------------
@@ -150,15 +164,15 @@ def make_case(bg: Background, fps: float, seed: int, conditions: Conditions,
         else:
             episodes.append(scene.confounder(kind))
     scene.play_background_until(bg.duration_s)
-    position, likelihood = scene.finish(conditions.glitches_per_min, jitter * bg.body_length,
-                                        protected=truth)
+    position, likelihood, jitter_sd = scene.finish(conditions.glitches_per_min,
+                                                   jitter * bg.body_length, protected=truth)
     pose = PoseData(position[:, None], likelihood[:, None], ROLES, ("mouse",), fps,
                     f"{bg.name}(seed={seed}, fps={fps:g})")
     return Case(f"{bg.name}_s{seed}_{fps:g}fps", pose,
                 pd.DataFrame(truth, columns=["start_s", "end_s", "limb", "n_strokes", "hz",
                                              "amplitude_bl"]),
                 pd.DataFrame(episodes, columns=["kind", "start_s", "end_s"]),
-                jitter, bg.body_length)
+                jitter, bg.body_length, scene.bout_signals(jitter_sd))
 
 
 def _plan_events(rng, bg: Background, conditions: Conditions, n_events: int | None):
@@ -184,6 +198,7 @@ class _Scene:
         self.frames_lik: list[np.ndarray] = []
         self.bg_time = 0.0
         self.extra_noise: list[tuple[int, int, int, float]] = []  # start, stop, keypoint, sd
+        self.strokes: list[np.ndarray] = []  # one per bout, in extra_noise's order
         self.complete = np.flatnonzero(np.isfinite(bg.position).all(axis=(1, 2)))
 
     @property
@@ -273,8 +288,12 @@ class _Scene:
         cycle = np.clip(np.searchsorted(edges, t[inside], side="right") - 1, 0, n - 1)
         phase = (t[inside] - edges[cycle]) / periods[cycle]
         size = amplitude * bl * rng.uniform(0.8, 1.2, n)[cycle]
-        pos[inside, paw] += (size * 0.5 * (1 - np.cos(2 * np.pi * phase)))[:, None] * direction
-        pos[inside, paw] += (size * loop * np.sin(2 * np.pi * phase))[:, None] * across
+        strokes = np.zeros((inside.sum(), 6, 2))
+        strokes[:, paw] = (size * 0.5 * (1 - np.cos(2 * np.pi * phase)))[:, None] * direction
+        pos[inside, paw] += strokes[:, paw]
+        loop_part = (size * loop * np.sin(2 * np.pi * phase))[:, None] * across
+        pos[inside, paw] += loop_part
+        strokes[:, paw] += loop_part
         # The body is not a statue: it sways slowly (0.5-2 Hz, up to 0.06 BL) and rocks with
         # each stroke (5-60 % of the stroke, the head most), as a pose model also sees it when
         # the paw blurs the body's outline: the demo DeepLabCut model's nose and tail base
@@ -288,11 +307,14 @@ class _Scene:
         rock = np.zeros(len(t))
         rock[inside] = np.sin(2 * np.pi * phase) * size * rng.uniform(0.05, 0.6)
         for point, gain in ((NOSE, 1.0), (FORE_L, 0.8), (FORE_R, 0.8), (TAIL, 0.6)):
-            pos[:, point] += (gain * rock)[:, None] * direction
+            rocking = (gain * rock)[:, None] * direction
+            pos[:, point] += rocking
+            strokes[:, point] = rocking[inside]
         # The blurred paw: lower likelihood, now and then lost for a frame.
         lik[inside, paw] = rng.uniform(0.05, 0.7, inside.sum())
         lik[inside & (rng.random(len(t)) < 0.03), paw] = 0.005
         start = self.n
+        self.strokes.append(strokes)
         self.extra_noise.append((start + np.flatnonzero(inside)[0],
                                  start + np.flatnonzero(inside)[-1] + 1, paw,
                                  rng.uniform(0.003, 0.01) * bl))
@@ -434,7 +456,17 @@ class _Scene:
             likelihood[frames, paw] = rng.uniform(0.01, 0.5, len(frames))
         per_point = jitter_px * rng.uniform(0.7, 1.3, position.shape[1])
         position = position + rng.normal(0, 1, position.shape) * per_point[None, :, None]
-        return position, likelihood
+        return position, likelihood, per_point
+
+    def bout_signals(self, jitter_sd: np.ndarray) -> list[BoutSignal]:
+        """Each bout's strokes with the noise on them: every keypoint's jitter, and on the
+        paw the blur's own noise as well."""
+        out = []
+        for strokes, (start, _, paw, blur_sd) in zip(self.strokes, self.extra_noise, strict=True):
+            noise_sd = jitter_sd.copy()
+            noise_sd[paw] = np.hypot(noise_sd[paw], blur_sd)
+            out.append(BoutSignal(start, paw, strokes, noise_sd))
+        return out
 
 
 def _sample(values: np.ndarray, fps: float, times: np.ndarray) -> np.ndarray:

@@ -6,33 +6,16 @@ tuning split that chose the thresholds.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
 from scratchflow.quantify import ScratchParams
-
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
+from tests.benchmark_modules import benchmark_modules
 
 
 @pytest.fixture(scope="module")
 def bench():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        _load("scratch_generator")
-        yield _load("semisynthetic")
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    with benchmark_modules("scratch_generator", "semisynthetic") as (_, semisynthetic):
+        yield semisynthetic
 
 
 def main_mix(bench, shared_data, fps: float) -> dict:
