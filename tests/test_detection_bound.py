@@ -26,10 +26,11 @@ def walking_background(gen):
 
 
 # Recorded with the generator before it exposed the bout signals: exposing them must not
-# change a single draw, so the same seed still gives the same track.
+# change a single draw, so the same seed still gives the same track. Hashed after rounding
+# (0.001 px, 1e-5 likelihood), so that another numpy build's last-bit differences pass.
 TRACK_SHA256 = {
-    (60.0, 2.0): "e2c269f1d1b100c002ad763133523d06f04a30870d6ea4c1cbee5a9506038e7d",
-    (120.0, 0.5): "218611a0283d5f2d8aef961c0e94ad0bf383be0bda7fd7ba3d3acb2491d156d5",
+    (60.0, 2.0): "11e70a2fe8754f562d4c65a28a0dfd29d48fcdf27a7ce6c9f4a17f842a74f94d",
+    (120.0, 0.5): "32b848e7922e72bd98b2335ac81927fea5987203d6e8ba71a9d3e7bf871d2c63",
 }
 
 
@@ -38,7 +39,8 @@ def test_a_seed_gives_the_same_track_as_before_bout_signals(bound, fps, jitter):
     gen = bound.gen
     case = gen.make_case(walking_background(gen), fps, 3,
                          gen.with_jitter(gen.Conditions(), jitter))
-    digest = hashlib.sha256(case.pose.position.tobytes() + case.pose.likelihood.tobytes())
+    digest = hashlib.sha256(np.round(case.pose.position, 3).tobytes()
+                            + np.round(case.pose.likelihood, 5).tobytes())
     assert digest.hexdigest() == TRACK_SHA256[(fps, jitter)]
     # One signal per true bout, over the bout's own frames.
     assert len(case.bout_signals) == len(case.truth) > 0
