@@ -58,6 +58,7 @@ workflow SCRATCHFLOW {
     // Behaviour classes per frame of each mouse video; its pose goes along for a pose model,
     // and its scratch bouts, where quantify made them, give the scratch class.
     ch_behaviour_files = channel.empty()
+    ch_behaviour_failures = channel.empty()
     if (behaviour_model) {
         ch_behaviour = ch_mice
             .join(POSE_DLC.out.pose.map { meta, pose, _json -> [meta, pose] })
@@ -71,6 +72,7 @@ workflow SCRATCHFLOW {
             .mix(BEHAVIOUR.out.ethogram, BEHAVIOUR.out.provenance)
             .map { meta, files -> [meta.experiment, [files].flatten()] }
             .transpose()
+        ch_behaviour_failures = failureLines(ch_behaviour, BEHAVIOUR.out.tables, 'behaviour', 'no behaviour labels')
     }
 
     // Every mouse the crop step found, per experiment, so that the summary can name the
@@ -80,16 +82,13 @@ workflow SCRATCHFLOW {
         .collectFile(seed: 'sample,video\n', sort: true)
         .map { csv -> [csv.name - '.expected_samples.csv', csv] }
 
-    // A raw video whose crop task failed has no mice: the summary names it as
-    // `scratchflow run` does (sample,step,reason). Every raw video adds a line or nothing,
-    // so each experiment gets the file, with its header at least.
-    ch_failures = ch_raw
-        .map { meta, _video, _metadata -> [meta.id, meta] }
-        .join(CROP_VIDEOS.out.videos.map { meta, _videos -> [meta.id, true] }, remainder: true)
-        .map { id, meta, cropped ->
-            def line = cropped ? '' : "${id},crop,no cropped videos: the crop task failed (pipeline_info/execution_trace.txt)\n"
-            ["${meta.experiment}.failures.csv", line]
-        }
+    // The summary names the step that failed for each raw video or mouse, as `scratchflow run`
+    // does (sample,step,reason): a raw video whose crop failed has no mice, a mouse whose pose
+    // failed has no quantify task, and one whose behaviour failed keeps its scratch counts.
+    ch_failures = failureLines(ch_raw, CROP_VIDEOS.out.videos, 'crop', 'no cropped videos')
+        .mix(failureLines(ch_mice, POSE_DLC.out.pose, 'pose', 'no pose table'))
+        .mix(failureLines(POSE_DLC.out.pose, QUANTIFY.out.tables, 'quantify', 'no scratch tables'))
+        .mix(ch_behaviour_failures)
         .collectFile(seed: 'sample,step,reason\n', sort: true)
         .map { csv -> [csv.name - '.failures.csv', csv] }
 
@@ -185,16 +184,13 @@ workflow SCRATCHFLOW_OPEN_ARENA {
         .collectFile(seed: 'sample,video\n', sort: true)
         .map { csv -> [csv.name - '.expected_samples.csv', csv] }
 
-    // An arena whose identity task failed has no tracks: the summary names it as
-    // `scratchflow run` does (sample,step,reason), not as a missing quantify output. Every
-    // arena adds a line or nothing, so each experiment gets the file, with its header at least.
-    ch_failures = ch_arenas
-        .map { meta, _video, _pose -> [meta.id, meta] }
-        .join(IDENTITY.out.tracks.map { meta, _tracks, _pose_json -> [meta.id, true] }, remainder: true)
-        .map { id, meta, repaired ->
-            def line = repaired ? '' : "${id}_identity,identity,no repaired tracks: the identity task failed (pipeline_info/execution_trace.txt)\n"
-            ["${meta.experiment}.failures.csv", line]
-        }
+    // The summary names the step that failed for each arena, as `scratchflow run` does
+    // (sample,step,reason): an arena whose identity failed has no tracks to quantify, and is
+    // named as its tracks would have been (<video>_identity, the meta.id of ch_tracks).
+    ch_identity_given = ch_arenas.map { meta, _video, _pose -> [meta + [id: meta.id + '_identity']] }
+    ch_identity_made = IDENTITY.out.tracks.map { meta, _tracks, _json -> [meta + [id: meta.id + '_identity']] }
+    ch_failures = failureLines(ch_identity_given, ch_identity_made, 'identity', 'no repaired tracks')
+        .mix(failureLines(ch_tracks, QUANTIFY.out.tables, 'quantify', 'no scratch tables'))
         .collectFile(seed: 'sample,step,reason\n', sort: true)
         .map { csv -> [csv.name - '.failures.csv', csv] }
 
@@ -229,4 +225,20 @@ workflow SCRATCHFLOW_OPEN_ARENA {
     statistics = SUMMARISE.out.statistics
     report     = SUMMARISE.out.report
     versions   = ch_versions_yml
+}
+
+/*
+ * One failures.csv line per item of `ch_given` (tuples with meta first) for which `ch_made`
+ * has no output: its `step` task failed and was ignored (conf/base.config), so the summary
+ * names the step. An item with output adds an empty line, so that every experiment gets the
+ * file, with its header at least.
+ */
+def failureLines(ch_given, ch_made, String step, String missing) {
+    return ch_given
+        .map { item -> [item[0].id, item[0]] }
+        .join(ch_made.map { item -> [item[0].id, true] }, remainder: true)
+        .map { id, meta, made ->
+            def line = made ? '' : "${id},${step},${missing}: the ${step} task failed (pipeline_info/execution_trace.txt)\n"
+            ["${meta.experiment}.failures.csv", line]
+        }
 }
