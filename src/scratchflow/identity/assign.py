@@ -208,13 +208,14 @@ def repair_identity(position: np.ndarray, votes: np.ndarray, fps: float,
         within = inverse[bodypart_state].transpose(0, 2, 1)  # (time, colour, keypoint)
     bodypart_state = _hold_interrupted_moves(
         bodypart_state, partial(part_evidence, skeleton_misfit=passes[-1], within=judged_by),
-        perms, params.motion_weight, params.min_bodypart_s * fps)
+        partial(_step_lengths, relabelled, body_length_px=body_length_px), perms,
+        params.motion_weight, params.min_bodypart_s * fps)
     within = inverse[bodypart_state].transpose(0, 2, 1)
     source = np.take_along_axis(animal_source[:, :, None], within, axis=1)
     return Repair(source, animal_source, track_evidence[rows, animal_source], body_length_px)
 
 
-def _hold_interrupted_moves(state: np.ndarray, evidence, perms: np.ndarray,
+def _hold_interrupted_moves(state: np.ndarray, evidence, steps, perms: np.ndarray,
                             motion_weight: float, switch_cost: float) -> np.ndarray:
     """``state`` (time, keypoint), a body-part pass's path, with each move that ended where
     handing the part back makes it jump held on for as long as the evidence without the
@@ -224,7 +225,8 @@ def _hold_interrupted_moves(state: np.ndarray, evidence, perms: np.ndarray,
     few frames in, where handing it back costs little. Its path says otherwise: the moved
     state held on is continuous there, and continuous again where the tracker's own track
     jumps (the tracker's switch back), or up to the same moved state further on.
-    ``evidence(frames)`` gives the pass's (emission before the move cost, steps)."""
+    ``evidence(frames)`` gives the pass's (emission before the move cost, steps),
+    ``steps(frames)`` the steps alone."""
     state = state.copy()
     inverse = np.argsort(perms, axis=1)  # inverse[s, c]: the track colour c takes
     n_time = len(state)
@@ -238,11 +240,12 @@ def _hold_interrupted_moves(state: np.ndarray, evidence, perms: np.ndarray,
             if path[run] != 0 or moved == 0:
                 continue
             held, own = inverse[moved], inverse[0]
+            into_run = steps(slice(run, run + 1))[0, keypoint]  # (to, from)
+            if into_run[own, held].sum() < into_run[held, held].sum():
+                continue  # the part's own path agrees with the handover
             frames = _handover_costs(evidence, keypoint, moved, held, own,
                                      range(run, min(after + 1, n_time)))
             _, gained, handed_back, held_on, _ = next(frames)
-            if handed_back < held_on:  # the part's own path agrees with the handover
-                continue
             gain = motion_weight * (handed_back - held_on) + gained
             best, end = 0.0, run
             for t, gained, handed_back, held_on, taken in frames:
@@ -270,7 +273,7 @@ def _handover_costs(evidence, keypoint: int, moved: int, held: np.ndarray, own: 
     own, and the steps (body lengths) the colours' points take into t when the part is
     handed back (``held`` tracks at t-1 to ``own`` at t), held on either way and taken over
     (``own`` to ``held``). Scored in growing slices: most moves are settled in a few frames."""
-    first, size = frames.start, 32
+    first, size = frames.start, 8
     while first < frames.stop:
         part = slice(first, min(first + size, frames.stop))
         emission, steps = evidence(part)
