@@ -141,6 +141,39 @@ def test_an_unpainted_paw_drifting_onto_the_mirror_side_is_put_back():
     assert repair.source.tolist() == expected.tolist()
 
 
+def facing_mice_touching_paws(n_time: int, paw_gap_bl: float) -> np.ndarray:
+    """(time, mouse, keypoint, 2): mouse 1 walks head-on towards mouse 0 at 0.05 body
+    lengths a frame until, from frame 48, their left fore paws lie ``paw_gap_bl`` apart."""
+    body = np.array([[0.5, 0.0], [-0.5, 0.0], [0.3, -0.12], [0.3, 0.12], [-0.25, -0.15],
+                     [-0.25, 0.15]]) * BODY_PX  # nose, tail base, fore paws, hind paws
+    facing = [200.0, 200.0] - body + np.array([0.6 + paw_gap_bl, -0.24]) * BODY_PX
+    approach = np.clip(48 - np.arange(n_time), 0, None)[:, None] * [0.05 * BODY_PX, 0.0]
+    return np.stack([np.broadcast_to([200.0, 200.0] + body, (n_time, 6, 2)),
+                     facing + approach[:, None]], 1)
+
+
+def test_a_paw_drift_while_the_paws_touch_is_held_to_the_trackers_switch_back():
+    """The tracker swaps the two left fore paws (unpainted) from frame 40, while they close
+    in, to frame 89; from frame 48 on they lie 0.06 body lengths apart, so each frame's
+    skeleton favours the right owners by less than the move cost. The repair used to take
+    the paws back to the tracker's assignment 6 frames in, where that costs little; the
+    paws' path says the swap goes on: holding it is continuous then and at frame 90, where
+    the tracker's own tracks jump back. The same mice without the swap are left alone."""
+    n_time, drifted = 120, slice(40, 90)
+    position = facing_mice_touching_paws(n_time, 0.06)
+    votes = np.zeros((n_time, 2, 6, 2))
+    votes[:, 0, [0, 1, 4, 5], 0] = 1.0  # head, tail and hind paws show the paint
+    votes[:, 1, [0, 1, 4, 5], 1] = 1.0
+    own = np.tile(np.array([0, 1])[:, None], (n_time, 1, 6))
+    assert (repair_identity(position, votes, FPS, IdentityParams(), BODY_PX).source
+            == own).all()
+    position[drifted, :, 2] = position[drifted, ::-1, 2]
+    repair = repair_identity(position, votes, FPS, IdentityParams(), BODY_PX)
+    expected = own.copy()
+    expected[drifted, :, 2] = [1, 0]
+    assert repair.source.tolist() == expected.tolist()
+
+
 def test_the_passes_give_the_same_repair_a_block_of_frames_at_a_time(monkeypatch):
     """A long video's scores are made block by block; blocks of 7 frames (a switch, a jump
     and drifts across their edges) give exactly the repair of one block."""

@@ -17,6 +17,9 @@ Two passes, each a Viterbi search over the permutations of tracks to colours:
    the part lies from where the animal's usual shape, turned and moved onto its other
    keypoints, puts it. Distances alone cannot tell left from right: a touching mouse's
    right paw can lie where this mouse's mirrored right paw would be, at the usual distances.
+   Last, a move that the per-second move cost ended where handing the part back makes it
+   jump is held on while the evidence without that cost favours it: up to where the
+   tracker's own track jumps back, or up to the same move further on.
 
 Where colour is hidden (mice overlapping) the evidence is weak and the Viterbi keeps the
 assignment it had; the confidence then says how sure the colour is.
@@ -178,27 +181,108 @@ def repair_identity(position: np.ndarray, votes: np.ndarray, fps: float,
     # where two mice's parts coincide (noses meeting) the tracker's assignment stands.
     moved = (perms != tracks).sum(-1) * params.move_cost_per_s / fps  # (state,)
 
+    def part_evidence(frames, skeleton_misfit, within):
+        """(emission (time, keypoint, state) before the move cost, steps) of a body-part
+        pass over ``frames``; ``within`` (time, colour, keypoint): the last pass's choice
+        (None: the tracks')."""
+        points = relabelled[frames]
+        bodies = points if within is None else np.take_along_axis(
+            points, np.repeat(within[frames][..., None], 2, -1), axis=1)
+        part_votes = np.moveaxis(votes[rows[frames], animal_source[frames]], 1, 2)
+        score = part_votes - params.skeleton_weight * skeleton_misfit(
+            points, bodies, body_length_px=body_length_px)  # (t, keypoint, from, to)
+        return _permuted_sum(score, perms), _step_lengths(relabelled, frames, body_length_px)
+
     def part_blocks(skeleton_misfit, within):
-        """(emission (time, keypoint, state), steps) of a body-part pass, block by block;
-        ``within`` (time, colour, keypoint): the last pass's choice (None: the tracks')."""
+        """The pass's (emission, steps) block by block, the move cost charged."""
         for frames in _blocks(n_time):
-            points = relabelled[frames]
-            bodies = points if within is None else np.take_along_axis(
-                points, np.repeat(within[frames][..., None], 2, -1), axis=1)
-            part_votes = np.moveaxis(votes[rows[frames], animal_source[frames]], 1, 2)
-            score = part_votes - params.skeleton_weight * skeleton_misfit(
-                points, bodies, body_length_px=body_length_px)  # (t, keypoint, from, to)
-            yield (_permuted_sum(score, perms) - moved,
-                   _step_lengths(relabelled, frames, body_length_px))
+            emission, steps = part_evidence(frames, skeleton_misfit, within)
+            yield emission - moved, steps
 
     within = None
     for skeleton_misfit in passes:
-        bodypart_state = viterbi_with_motion(part_blocks(skeleton_misfit, within), n_time,
+        judged_by = within
+        bodypart_state = viterbi_with_motion(part_blocks(skeleton_misfit, judged_by), n_time,
                                              perms, params.motion_weight,
                                              params.min_bodypart_s * fps)
         within = inverse[bodypart_state].transpose(0, 2, 1)  # (time, colour, keypoint)
+    bodypart_state = _hold_interrupted_moves(
+        bodypart_state, partial(part_evidence, skeleton_misfit=passes[-1], within=judged_by),
+        partial(_step_lengths, relabelled, body_length_px=body_length_px), perms,
+        params.motion_weight, params.min_bodypart_s * fps)
+    within = inverse[bodypart_state].transpose(0, 2, 1)
     source = np.take_along_axis(animal_source[:, :, None], within, axis=1)
     return Repair(source, animal_source, track_evidence[rows, animal_source], body_length_px)
+
+
+def _hold_interrupted_moves(state: np.ndarray, evidence, steps, perms: np.ndarray,
+                            motion_weight: float, switch_cost: float) -> np.ndarray:
+    """``state`` (time, keypoint), a body-part pass's path, with each move that ended where
+    handing the part back makes it jump held on for as long as the evidence without the
+    move cost favours it. The per-second move cost keeps coinciding parts where the tracker
+    put them, but it also ends a true drift early: two touching mice's paws within a few
+    tenths of a body length say nothing frame by frame, so the repair takes the part back a
+    few frames in, where handing it back costs little. Its path says otherwise: the moved
+    state held on is continuous there, and continuous again where the tracker's own track
+    jumps (the tracker's switch back), or up to the same moved state further on.
+    ``evidence(frames)`` gives the pass's (emission before the move cost, steps),
+    ``steps(frames)`` the steps alone."""
+    state = state.copy()
+    inverse = np.argsort(perms, axis=1)  # inverse[s, c]: the track colour c takes
+    n_time = len(state)
+    # A deficit beyond this cannot be won back by a later handover (steps are capped).
+    hopeless = 2 * switch_cost + motion_weight * MAX_STEP_BL * perms.shape[1]
+    for keypoint in range(state.shape[1]):
+        path = state[:, keypoint]
+        starts = np.flatnonzero(np.diff(path, prepend=-1))  # where each run of a state begins
+        for run, after in zip(starts[1:], [*starts[2:], n_time], strict=False):
+            moved = path[run - 1]
+            if path[run] != 0 or moved == 0:
+                continue
+            held, own = inverse[moved], inverse[0]
+            into_run = steps(slice(run, run + 1))[0, keypoint]  # (to, from)
+            if into_run[own, held].sum() < into_run[held, held].sum():
+                continue  # the part's own path agrees with the handover
+            frames = _handover_costs(evidence, keypoint, moved, held, own,
+                                     range(run, min(after + 1, n_time)))
+            _, gained, handed_back, held_on, _ = next(frames)
+            gain = motion_weight * (handed_back - held_on) + gained
+            best, end = 0.0, run
+            for t, gained, handed_back, held_on, taken in frames:
+                if t == after:  # the same moved state comes back: the two become one
+                    joined = gain + 2 * switch_cost + motion_weight * (taken - held_on)
+                    if path[after] == moved and taken >= held_on and joined > best:
+                        end = after
+                    break
+                handover = gain - motion_weight * (handed_back - held_on)
+                if handed_back < held_on and handover > best:
+                    best, end = handover, t
+                gain += gained
+                if gain < -hopeless:
+                    break
+            else:
+                if after == n_time and gain > best:  # held to the end of the video
+                    end = n_time
+            path[run:end] = moved
+    return state
+
+
+def _handover_costs(evidence, keypoint: int, moved: int, held: np.ndarray, own: np.ndarray,
+                    frames: range):
+    """Per frame t of ``frames``: t, the emission of state ``moved`` over the tracker's
+    own, and the steps (body lengths) the colours' points take into t when the part is
+    handed back (``held`` tracks at t-1 to ``own`` at t), held on either way and taken over
+    (``own`` to ``held``). Scored in growing slices: most moves are settled in a few frames."""
+    first, size = frames.start, 8
+    while first < frames.stop:
+        part = slice(first, min(first + size, frames.stop))
+        emission, steps = evidence(part)
+        steps = steps[:, keypoint]
+        yield from zip(range(part.start, part.stop),
+                       emission[:, keypoint, moved] - emission[:, keypoint, 0],
+                       steps[:, own, held].sum(-1), steps[:, held, held].sum(-1),
+                       steps[:, held, own].sum(-1), strict=True)
+        first, size = part.stop, min(2 * size, CHUNK_FRAMES)
 
 
 def _permuted_sum(score: np.ndarray, perms: np.ndarray) -> np.ndarray:
