@@ -37,6 +37,9 @@ from scratchflow_devtools.synthetic_colony import ColonySettings, render_colony
 
 FPS = 10.0
 BODY_PX = 40.0
+# A mouse of six keypoints in body lengths, facing +x: nose, tail base, fore paws, hind paws.
+SIX_PARTS_BL = np.array([[0.5, 0.0], [-0.5, 0.0], [0.3, -0.12], [0.3, 0.12], [-0.25, -0.15],
+                         [-0.25, 0.15]])
 
 
 # --- worked examples on arrays ----------------------------------------------------------------
@@ -123,8 +126,7 @@ def test_an_unpainted_paw_drifting_onto_the_mirror_side_is_put_back():
     colour. The tracker swaps the two right fore paws for 3 s: the usual shape turned onto
     each mouse's other parts (never mirrored) sees the paw on the wrong side."""
     n_time = 120
-    body = np.array([[0.5, 0.0], [-0.5, 0.0], [0.3, -0.12], [0.3, 0.12], [-0.25, -0.15],
-                     [-0.25, 0.15]]) * BODY_PX  # nose, tail base, fore paws, hind paws
+    body = SIX_PARTS_BL * BODY_PX
     mice = np.stack([[200.0, 200.0] + body,
                      [200.0 + 0.6 * BODY_PX, 200.0 - 0.37 * BODY_PX] - body])
     walk = np.stack([0.02 * BODY_PX * np.arange(n_time), np.zeros(n_time)], -1)
@@ -144,8 +146,7 @@ def test_an_unpainted_paw_drifting_onto_the_mirror_side_is_put_back():
 def facing_mice_touching_paws(n_time: int, paw_gap_bl: float) -> np.ndarray:
     """(time, mouse, keypoint, 2): mouse 1 walks head-on towards mouse 0 at 0.05 body
     lengths a frame until, from frame 48, their left fore paws lie ``paw_gap_bl`` apart."""
-    body = np.array([[0.5, 0.0], [-0.5, 0.0], [0.3, -0.12], [0.3, 0.12], [-0.25, -0.15],
-                     [-0.25, 0.15]]) * BODY_PX  # nose, tail base, fore paws, hind paws
+    body = SIX_PARTS_BL * BODY_PX
     facing = [200.0, 200.0] - body + np.array([0.6 + paw_gap_bl, -0.24]) * BODY_PX
     approach = np.clip(48 - np.arange(n_time), 0, None)[:, None] * [0.05 * BODY_PX, 0.0]
     return np.stack([np.broadcast_to([200.0, 200.0] + body, (n_time, 6, 2)),
@@ -172,6 +173,54 @@ def test_a_paw_drift_while_the_paws_touch_is_held_to_the_trackers_switch_back():
     expected = own.copy()
     expected[drifted, :, 2] = [1, 0]
     assert repair.source.tolist() == expected.tolist()
+
+
+def one_mouse_over_another(n_time: int, overlap: slice) -> tuple[np.ndarray, np.ndarray]:
+    """Two mice walking side by side, 1.5 body lengths apart, until mouse 1 (colour 1) comes
+    in under mouse 0 over 20 frames, lies there 0.2 body lengths behind it through
+    ``overlap`` and leaves over 20 frames. Votes where they are apart: every keypoint its
+    own colour; under mouse 0, mouse 1's nose and fore paws show colour 0, its left hind paw
+    its own, and mouse 0's tail base and hind paws lie over mouse 1's uncovered back and show
+    colour 1, its nose colour 0."""
+    body = SIX_PARTS_BL * BODY_PX
+    t = np.arange(n_time)
+    apart = np.clip(np.maximum(overlap.start - t, t - overlap.stop + 1) / 20, 0, 1)
+    offset = np.stack([-0.2 * (1 - apart), 1.5 * apart], -1) * BODY_PX
+    walk = np.stack([0.05 * BODY_PX * t, np.zeros(n_time)], -1)[:, None]
+    position = np.stack([[200.0, 200.0] + body + walk,
+                         [200.0, 200.0] + body + walk + offset[:, None]], 1)
+    votes = np.zeros((n_time, 2, 6, 2))
+    votes[:, 0, :, 0] = votes[:, 1, :, 1] = 1.0
+    votes[overlap] = 0.0
+    votes[overlap, 0, 0, 0] = votes[overlap, 1, 4, 1] = 1.0
+    votes[overlap, 0, [1, 4, 5], 1] = 1.0
+    votes[overlap, 1, [0, 2, 3], 0] = 1.0
+    return position, votes
+
+
+def test_colour_seen_where_one_mouse_lies_over_another_neither_swaps_nor_is_trusted():
+    """While mouse 1 lies under mouse 0 for 6 s the colours around the keypoints favour
+    swapping the two (0.5 a frame: 30 against 19 for relabelling in and out); the swap used
+    to be taken. Every keypoint but mouse 0's nose (ahead of the other) now lies within the
+    sample radius of the other mouse's body, so only that nose's vote counts for whole
+    animals: the assignment is held, and the evidence behind the confidence is that one vote
+    of six. A real switch beginning under the overlap is still undone, by the colours once
+    the mice are apart."""
+    n_time, overlap = 140, slice(30, 90)
+    position, votes = one_mouse_over_another(n_time, overlap)
+    repair = repair_identity(position, votes, FPS, IdentityParams(), BODY_PX)
+    assert (repair.source == np.array([0, 1])[:, None]).all()
+    assert (repair.evidence[overlap, 0] == [1 / 6, 0]).all()
+    assert (repair.evidence[overlap, 1] == 0).all()
+    assert (repair.evidence[:10] == np.eye(2)).all()
+    switched = slice(60, n_time)  # the tracker swaps the two mice while they overlap
+    position[switched] = position[switched, ::-1]
+    votes[switched] = votes[switched, ::-1]
+    repair = repair_identity(position, votes, FPS, IdentityParams(), BODY_PX)
+    expected = np.tile([0, 1], (n_time, 1))
+    expected[switched] = [1, 0]
+    assert repair.animal_source.tolist() == expected.tolist()
+    assert (repair.source == expected[:, :, None]).all()
 
 
 def test_the_passes_give_the_same_repair_a_block_of_frames_at_a_time(monkeypatch):

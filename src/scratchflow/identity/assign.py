@@ -6,6 +6,8 @@ Two passes, each a Viterbi search over the permutations of tracks to colours:
    of identities (the tracker swapping two mice for seconds) shows as a stretch in which
    another permutation explains the colours better by more than the fixed switching cost
    and the jumps it makes the animals take (the median body part's step between frames).
+   A keypoint within the sample radius of another animal's body does not count: the fur
+   there may be the other's (one mouse lying over another).
 2. Body parts. For each keypoint, the points of all animals are permuted again, scored by
    their own colour, by how badly each fits each animal's skeleton and by motion
    continuity: a permutation whose points jump further from one frame to the next costs
@@ -129,6 +131,32 @@ def _step_lengths(position: np.ndarray, frames: slice, body_length_px: float) ->
     return steps
 
 
+def _near_another_body(position: np.ndarray, reach_px: float) -> np.ndarray:
+    """(time, track, keypoint): whether the point lies within ``reach_px`` of another
+    track's body, taken as the segments between any two of its keypoints (the keypoints
+    span the body, paws at its sides) and the keypoints themselves. Only frames where the
+    two bodies' boxes, widened by the reach, overlap are measured: most frames have none."""
+    n_tracks, n_keypoints = position.shape[1:3]
+    first, second = np.triu_indices(n_keypoints)  # the diagonal: the keypoints themselves
+    with warnings.catch_warnings():  # an untracked animal has no box and is never near
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low = np.nanmin(position, axis=2) - reach_px  # (time, track, 2)
+        high = np.nanmax(position, axis=2) + reach_px
+    near = np.zeros(position.shape[:3], bool)
+    for track, other in itertools.permutations(range(n_tracks), 2):
+        frames = np.flatnonzero((low[:, track] <= high[:, other]).all(-1)
+                                & (low[:, other] <= high[:, track]).all(-1))
+        points = position[frames, track][:, :, None]  # (frame, keypoint, 1, 2)
+        start = position[frames, other][:, None, first]  # (frame, 1, segment, 2)
+        along = position[frames, other][:, None, second] - start
+        share = np.clip(((points - start) * along).sum(-1)
+                        / np.maximum((along ** 2).sum(-1), 1e-12), 0.0, 1.0)
+        gap2 = ((points - start - share[..., None] * along) ** 2).sum(-1)
+        with np.errstate(invalid="ignore"):  # untracked points: NaN, never near
+            near[frames, track] |= (gap2 <= reach_px ** 2).any(-1)
+    return near
+
+
 def _blocks(n_time: int) -> list[slice]:
     """Consecutive blocks of frames: the passes' intermediates are held a block at a time."""
     return [slice(start, start + CHUNK_FRAMES) for start in range(0, n_time, CHUNK_FRAMES)]
@@ -158,7 +186,15 @@ def repair_identity(position: np.ndarray, votes: np.ndarray, fps: float,
     inverse = np.argsort(perms, axis=1)  # inverse[s, c]: the track that gets colour c
     tracks = np.arange(n_tracks)
 
-    track_evidence = votes.mean(axis=2)  # (time, track, colour)
+    # Fur sampled where another animal's body lies within the sample radius may be that
+    # animal's: a mouse lying over another shows its colour at both tracks' keypoints. Such
+    # votes do not count for whole animals, so the switching cost and the animals' motion
+    # hold the assignment through the overlap, and the confidence drops there.
+    reach_px = params.sample_radius_bl * body_length_px
+    track_evidence = np.concatenate([  # (time, track, colour)
+        np.einsum("tikc,tik->tic", votes[frames],
+                  ~_near_another_body(position[frames], reach_px)) / n_keypoints
+        for frames in _blocks(n_time)])
     emission = track_evidence[:, tracks, perms].sum(-1)  # (time, state)
     emission[:, 0] += TIE_BREAK
     # Whole animals move on continuously too: relabelling tracks must not make most body

@@ -13,7 +13,9 @@ from scratchflow.param_file import RangedParams, ranged
 
 @dataclass(frozen=True)
 class IdentityParams(RangedParams):
-    # Colour is sampled on a grid of points within this radius of each keypoint.
+    # Colour is sampled on a grid of points within this radius of each keypoint; where
+    # another animal's body lies within it, the colour may be that animal's and does not
+    # count for whole animals.
     sample_radius_bl: float = ranged(0.12, 0.01, 1.0)
     # A sampled pixel is fur, not floor, when it differs from the background by this much
     # (0-1 of the full RGB scale, the largest channel difference).
