@@ -6,7 +6,7 @@ injects switches (1-60 s), drifts while mice touch and jumps of 1-3 body parts
 included) and scores the result against the truth (``identity_score``). Parameters were tuned
 on the tuning seeds only; BENCHMARKS.md reports the held-out seeds.
 
-    python benchmarks/identity_benchmark.py --split heldout|fresh|final|final2|final3 \
+    python benchmarks/identity_benchmark.py --split heldout|fresh|final|final2|final3|final4 \
         [--seconds 150] [--out DIR]
     python benchmarks/identity_benchmark.py --seeds 1-12   # more tuning seeds (below 100)
 """
@@ -35,10 +35,12 @@ from scratchflow_devtools.synthetic_colony import ColonySettings, render_colony
 # "final2" seeds were first rendered and run once after the shape-fit body-part pass. The
 # seeds of the drifts those splits missed (203, 302, 303, 501-503) were then examined, so
 # they are tuning seeds now; "final3" seeds were first rendered and run once after the
-# change that followed (moves held to their end).
+# change that followed (moves held to their end). Seed 607's whole-animal swap was then
+# examined (a tuning seed now); "final4" seeds were first rendered and run once after the
+# change that followed (colour near another animal's body left out for whole animals).
 SPLITS = {"tuning": (1, 2, 3), "heldout": (101, 102, 103), "fresh": (201, 202, 203),
           "final": (301, 302, 303, 304, 305, 306), "final2": tuple(range(501, 513)),
-          "final3": tuple(range(601, 613))}
+          "final3": tuple(range(601, 613)), "final4": tuple(range(701, 713))}
 POOLED = ("accuracy_before", "accuracy_after", "newly_wrong", "idf1_before", "idf1_after",
           "switches_per_min_before", "switches_per_min_after")
 
