@@ -271,6 +271,25 @@ def test_a_bout_typical_stroke_is_its_core_median():
     np.testing.assert_array_equal(kept, [3, 4, 5])
 
 
+def test_a_weak_bout_next_to_a_called_one_is_found():
+    # Twelve 20 px strokes at 20 Hz and 60 fps, a 0.5 s paw-down pause, then four 12 px
+    # strokes (4.1-4.3 s), under 2.4 px jitter. The short bout's spectrum stands between
+    # min_train_window_snr (8) and min_window_snr (10) above the jitter: on its own it is
+    # no candidate, next to the called bout it is found, with its four strokes.
+    alone = jittery_mouse(60, jitter_px=2.4, seconds=8, seed=2)
+    add_strokes(alone, 60, HIND["left"], 4.1, n=4, hz=20, amplitude_px=12.0)
+    pos = alone.copy()
+    add_strokes(pos, 60, HIND["left"], 3.0, n=12, hz=20, amplitude_px=20.0)
+    bouts = detect(as_pose(pos, 60)).bouts
+    assert bouts.n_strokes.tolist() == [12, 4]
+    assert bouts.start_s.iloc[1] == pytest.approx(4.1, abs=0.02)
+    assert bouts.end_s.iloc[1] == pytest.approx(4.3, abs=0.02)
+    assert detect(as_pose(alone, 60)).bouts.empty
+    # Without the train context (the round-4 detector) the short bout is missed.
+    no_trains = ScratchParams(min_train_window_snr=10.0)
+    assert detect(as_pose(pos, 60), no_trains).bouts.n_strokes.tolist() == [12]
+
+
 def test_hind_paw_label_swaps_are_not_scratching():
     """DeepLabCut trades the two hind-paw labels every 1-4 frames for half a second: the
     paws' difference flips sign at 15-60 Hz while their sum stays put."""

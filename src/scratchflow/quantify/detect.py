@@ -103,25 +103,11 @@ def detect_scratching(
     name = pose.individuals[individual]
     bouts, strokes = [], []
     rejected: dict[str, int] = {"too_slow": 0} | {test: 0 for test in _TESTS}
+    spectra = {side: _window_snr(sig, side) for side in SIDES}
     for side in SIDES:
-        for segment in _candidate_segments(sig, side, params):
-            # Walking is common and costly to examine stroke by stroke: a candidate without
-            # enough still time for the shortest bout is refused at once.
-            still_s = np.sum(sig.speed_bl_s[segment] <= params.max_body_speed_bl_s) / fps
-            if still_s < params.min_strokes / params.max_stroke_hz:
-                rejected["moving"] += 1
-                continue
-            for found in _bouts_in_segment(sig, side, segment, params):
-                # Slower than the band is not scratching, however regular: a hard limit.
-                if fps / _stroke_period(found.times) < params.min_stroke_hz:
-                    rejected["too_slow"] += 1
-                    continue
-                stats = _evidence(sig, side, found, params)
-                confidence, weakest = _confidence(stats, params)
-                if confidence < params.min_confidence:
-                    rejected[weakest] += 1
-                    continue
-                bouts.append((found, side, confidence))
+        for segment in _candidate_segments(spectra[side], pose.n_frames, params.min_window_snr):
+            bouts += _judged_bouts(sig, side, segment, params, rejected)
+    bouts += _bouts_in_trains(sig, spectra, bouts, params, rejected)
     bouts.sort(key=lambda b: b[0].peaks[0])
     rows = []
     for bout_id, (found, side, confidence) in enumerate(bouts, start=1):
@@ -141,6 +127,56 @@ def detect_scratching(
         rejected=rejected,
         noise_floor_bl={k: float(np.sqrt(v)) / body_length for k, v in sig.noise_var.items()},
     )
+
+
+def _judged_bouts(sig: _Signals, side: str, segment: slice, params: ScratchParams,
+                  rejected: dict[str, int]) -> list[tuple[_Bout, str, float]]:
+    """The bouts of one candidate that pass the evidence tests, with their confidence;
+    ``rejected`` counts the others by their weakest test."""
+    # Walking is common and costly to examine stroke by stroke: a candidate without
+    # enough still time for the shortest bout is refused at once.
+    still_s = np.sum(sig.speed_bl_s[segment] <= params.max_body_speed_bl_s) / sig.fps
+    if still_s < params.min_strokes / params.max_stroke_hz:
+        rejected["moving"] += 1
+        return []
+    passed = []
+    for found in _bouts_in_segment(sig, side, segment, params):
+        # Slower than the band is not scratching, however regular: a hard limit.
+        if sig.fps / _stroke_period(found.times) < params.min_stroke_hz:
+            rejected["too_slow"] += 1
+            continue
+        confidence, weakest = _confidence(_evidence(sig, side, found, params), params)
+        if confidence < params.min_confidence:
+            rejected[weakest] += 1
+            continue
+        passed.append((found, side, confidence))
+    return passed
+
+
+def _bouts_in_trains(sig: _Signals, spectra: dict[str, list],
+                     called: list[tuple[_Bout, str, float]], params: ScratchParams,
+                     rejected: dict[str, int]) -> list[tuple[_Bout, str, float]]:
+    """Weaker bouts next to called ones. Scratch bouts come in trains, a paw-down pause
+    apart, and a train's short bouts are the ones whose spectrum misses ``min_window_snr``;
+    next to a called bout the mouse is already still and scratching, so a candidate there
+    needs only ``min_train_window_snr`` and must pass every evidence test as before. A bout
+    found so does not vouch for further ones."""
+    if not called:
+        return []
+    reach = int(round(params.train_reach_s * sig.fps))
+    near = np.zeros(len(sig.valid), dtype=bool)
+    taken = np.zeros(len(sig.valid), dtype=bool)
+    for found, _, _ in called:
+        near[max(0, found.peaks[0] - reach):found.peaks[-1] + reach + 1] = True
+        taken[found.peaks[0]:found.peaks[-1] + 1] = True
+    weaker = []
+    for side in SIDES:
+        for segment in _candidate_segments(spectra[side], len(near),
+                                           params.min_train_window_snr, near):
+            # The called bouts' own candidates are found again at the lower threshold.
+            weaker += [bout for bout in _judged_bouts(sig, side, segment, params, rejected)
+                       if not taken[bout[0].peaks[0]:bout[0].peaks[-1] + 1].any()]
+    return weaker
 
 
 def _check_fps(pose: PoseData, params: ScratchParams) -> float:
@@ -344,11 +380,12 @@ def _body_speed(centre: np.ndarray, fps: float) -> np.ndarray:
 
 # --- candidates --------------------------------------------------------------------------
 
-def _candidate_segments(sig: _Signals, side: str, params: ScratchParams) -> list[slice]:
-    """Spans where the paw's short-time spectrum has a peak in the band above the jitter."""
+def _window_snr(sig: _Signals, side: str) -> list[tuple[int, int, np.ndarray]]:
+    """The paw's short-time spectra: per window length, (window frames, hop, the peak in
+    the stroke band over the jitter's power in that bin, per window)."""
     sos = _sos(sig.fps, sig.band, BAND_ORDER)
     relative = np.where(sig.valid[:, None], sig.in_band[side], 0.0)
-    active = np.zeros(len(relative), dtype=bool)
+    spectra = []
     for window_s in SPECTRUM_WINDOWS_S:
         size = max(8, int(round(window_s * sig.fps)))
         if size > len(relative):
@@ -362,9 +399,19 @@ def _candidate_segments(sig: _Signals, side: str, params: ScratchParams) -> list
         response = np.abs(signal.sosfreqz(sos, worN=freqs, fs=sig.fps)[1]) ** 4  # zero-phase
         usable = (freqs >= sig.band[0]) & (freqs <= sig.band[1]) & (response > 0.5)
         expected = 2 * sig.noise_var[side] * np.sum(taper**2) * response[usable]
-        snr = (power[:, usable] / expected).max(axis=1)
-        for start in np.flatnonzero(snr >= params.min_window_snr) * hop:
-            active[start:start + size] = True
+        spectra.append((size, hop, (power[:, usable] / expected).max(axis=1)))
+    return spectra
+
+
+def _candidate_segments(spectra: list[tuple[int, int, np.ndarray]], n_frames: int,
+                        min_snr: float, within: np.ndarray | None = None) -> list[slice]:
+    """Spans covered by windows whose spectral peak is ``min_snr`` times the jitter's; with
+    ``within``, only windows that lie wholly where it is True."""
+    active = np.zeros(n_frames, dtype=bool)
+    for size, hop, snr in spectra:
+        for start in np.flatnonzero(snr >= min_snr) * hop:
+            if within is None or within[start:start + size].all():
+                active[start:start + size] = True
     labels, _ = ndimage.label(active)
     return [s for (s,) in ndimage.find_objects(labels)]
 
