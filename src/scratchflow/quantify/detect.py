@@ -48,6 +48,9 @@ SPECTRUM_WINDOWS_S = (0.25, 0.6)
 # Strokes weaker than this fraction of the bout's typical stroke are filter ringing or
 # jitter at the bout's edges or in a brief pause.
 WEAK_STROKE_FRACTION = 0.5
+# A stroke this few frames long or shorter is near the band's cap: its peaks are easily
+# missed or doubled, so its periodicity is also taken at the spectrum's period.
+FEW_FRAMES_PER_STROKE = 3.0
 # Confidence is a logistic of the weakest test's margin in doublings: 0.88 at one doubling.
 CONFIDENCE_SLOPE = 2.0
 
@@ -482,7 +485,7 @@ def _bouts_in_segment(sig: _Signals, side: str, candidate: slice,
         usable = valid[span]
         bouts.append(_Bout(
             snr=float(np.mean(narrow[span][usable] ** 2)) / (sig.noise_var[side] * gain),
-            periodicity=_periodicity(broad[span] @ axis, _stroke_period(times[group])),
+            periodicity=_bout_periodicity(broad[span] @ axis, times[group], sig.fps / frequency),
             power={k: float(np.mean(np.sum(v[span][usable] ** 2, axis=1)))
                    for k, v in narrow_all.items()},
             noise_power={k: 2 * v * gain for k, v in sig.noise_var.items()},
@@ -528,6 +531,17 @@ def _refine_peaks(values: np.ndarray, peaks: np.ndarray, reach: int) -> np.ndarr
     windows = sliding_window_view(np.pad(values, reach, mode="edge"), 2 * reach + 1)
     refined = peaks + np.argmax(windows[peaks], axis=1) - reach
     return np.unique(np.clip(refined, 0, len(values) - 1))
+
+
+def _bout_periodicity(values: np.ndarray, times: np.ndarray, spectral_period: float) -> float:
+    """Periodicity at the strokes' mean period. A fast bout's strokes last under
+    FEW_FRAMES_PER_STROKE frames, where one missed or extra peak shifts that mean by 10-30 %
+    and the autocorrelation misses the true period: there the candidate spectrum's period
+    (``spectral_period``, frames) is tried as well, and the better of the two counts."""
+    periodicity = _periodicity(values, _stroke_period(times))
+    if spectral_period <= FEW_FRAMES_PER_STROKE:
+        periodicity = max(periodicity, _periodicity(values, spectral_period))
+    return periodicity
 
 
 def _periodicity(values: np.ndarray, period: float) -> float:
