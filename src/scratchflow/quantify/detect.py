@@ -9,7 +9,8 @@ parameters hold for a clean and a jittery pose model. For one individual:
    jitter) and from the stroke band's power (any jitter), in the quietest stretches.
 3. Candidates: short-time spectra of each hind paw relative to the body centre; a window
    is a candidate where the peak in the stroke band stands ``min_window_snr`` above what
-   the jitter alone would give.
+   the jitter alone would give; within ``train_reach_s`` of a called bout (bouts come in
+   trains), ``min_train_window_snr`` is enough.
 4. Strokes: within a candidate, the paw's motion along its principal axis, band-passed
    around the dominant frequency; one peak per stroke.
 5. Bouts: strokes split at pauses longer than ``merge_gap_s``; a bout slower than
@@ -534,10 +535,10 @@ def _refine_peaks(values: np.ndarray, peaks: np.ndarray, reach: int) -> np.ndarr
 
 
 def _bout_periodicity(values: np.ndarray, times: np.ndarray, spectral_period: float) -> float:
-    """Periodicity at the strokes' mean period. A fast bout's strokes last under
-    FEW_FRAMES_PER_STROKE frames, where one missed or extra peak shifts that mean by 10-30 %
-    and the autocorrelation misses the true period: there the candidate spectrum's period
-    (``spectral_period``, frames) is tried as well, and the better of the two counts."""
+    """Periodicity at the strokes' mean period. Where a stroke lasts at most
+    FEW_FRAMES_PER_STROKE frames, one missed or extra peak shifts a short bout's mean period
+    by a tenth or more and the autocorrelation misses the true period: there the candidate
+    spectrum's period (``spectral_period``, frames) is tried as well, the better counting."""
     periodicity = _periodicity(values, _stroke_period(times))
     if spectral_period <= FEW_FRAMES_PER_STROKE:
         periodicity = max(periodicity, _periodicity(values, spectral_period))
