@@ -23,21 +23,14 @@ def main_mix(bench, shared_data, fps: float) -> dict:
     return bench.run_family(shared_data, "reporting", family, ScratchParams())
 
 
-def test_every_target_at_120_fps(bench, shared_data):
-    row = main_mix(bench, shared_data, 120.0)
+@pytest.mark.parametrize("fps", [60.0, 120.0])
+def test_every_target(bench, shared_data, fps):
+    # BENCHMARKS.md: since round 5 all four targets are met at 60 fps too (bout F1 0.957,
+    # time F1 0.956), with little margin; precision guards against buying recall.
+    row = main_mix(bench, shared_data, fps)
     assert row["n_true"] >= 400
-    assert row["bout_f1"] >= bench.TARGETS["bout_f1"]
-    assert row["time_f1"] >= bench.TARGETS["time_f1"]
-    assert row["median_stroke_error"] <= bench.TARGETS["median_stroke_error"]
-    assert row["limb_accuracy"] >= bench.TARGETS["limb_accuracy"]
-
-
-def test_60_fps_as_reported(bench, shared_data):
-    # BENCHMARKS.md: stroke count, limb and time F1 (0.953) meet the targets at 60 fps; bout
-    # F1 (0.947) does not. Guard what was reported, so that a regression shows.
-    row = main_mix(bench, shared_data, 60.0)
     assert row["bout_precision"] >= 0.98
-    assert row["bout_f1"] >= 0.94
+    assert row["bout_f1"] >= bench.TARGETS["bout_f1"]
     assert row["time_f1"] >= bench.TARGETS["time_f1"]
     assert row["median_stroke_error"] <= bench.TARGETS["median_stroke_error"]
     assert row["limb_accuracy"] >= bench.TARGETS["limb_accuracy"]

@@ -8,7 +8,7 @@ import pytest
 from scratchflow.errors import InputError
 from scratchflow.formats import PoseData, resolve_roles
 from scratchflow.quantify import ScratchParams, detect_scratching
-from scratchflow.quantify.detect import _drop_weak
+from scratchflow.quantify.detect import _bout_periodicity, _drop_weak
 from scratchflow_devtools.synthetic_pose import SKELETON, procedural_mouse
 
 BODY = np.array([[100, 0], [0, 0], [80, -10], [80, 10], [20, -15], [20, 15]], float)
@@ -269,6 +269,36 @@ def test_a_bout_typical_stroke_is_its_core_median():
     prominence = np.array([0.3, 0.35, 0.25, 0.9, 1.1, 1.0, 0.3, 0.28, 0.32])
     kept = _drop_weak(np.arange(9), prominence)
     np.testing.assert_array_equal(kept, [3, 4, 5])
+
+
+def test_a_weak_bout_next_to_a_called_one_is_found():
+    # Twelve 20 px strokes at 20 Hz and 60 fps, a 0.5 s paw-down pause, then four 12 px
+    # strokes (4.1-4.3 s), under 2.4 px jitter. The short bout's spectrum stands between
+    # min_train_window_snr (8) and min_window_snr (10) above the jitter: on its own it is
+    # no candidate, next to the called bout it is found, with its four strokes.
+    alone = jittery_mouse(60, jitter_px=2.4, seconds=8, seed=2)
+    add_strokes(alone, 60, HIND["left"], 4.1, n=4, hz=20, amplitude_px=12.0)
+    pos = alone.copy()
+    add_strokes(pos, 60, HIND["left"], 3.0, n=12, hz=20, amplitude_px=20.0)
+    bouts = detect(as_pose(pos, 60)).bouts
+    assert bouts.n_strokes.tolist() == [12, 4]
+    assert bouts.start_s.iloc[1] == pytest.approx(4.1, abs=0.02)
+    assert bouts.end_s.iloc[1] == pytest.approx(4.3, abs=0.02)
+    assert detect(as_pose(alone, 60)).bouts.empty
+    # Without the train context (the round-4 detector) the short bout is missed.
+    no_trains = ScratchParams(min_train_window_snr=10.0)
+    assert detect(as_pose(pos, 60), no_trains).bouts.n_strokes.tolist() == [12]
+
+
+def test_a_fast_bout_is_periodic_at_its_spectral_period():
+    # Twelve strokes of 2.5 frames (24 Hz at 60 fps) with two extra peaks found between
+    # strokes: the peaks' mean period is 27.5 / 13 = 2.115 frames, 15 % short, and the
+    # autocorrelation there is 0.28, under min_periodicity. At the spectrum's 2.5 frames it
+    # is 0.98. A slower bout (3.5 frames a stroke) keeps the peaks' period alone.
+    values = np.cos(2 * np.pi * np.arange(30) / 2.5)
+    peaks = np.sort(np.r_[np.arange(12) * 2.5, 6.2, 16.2])
+    assert _bout_periodicity(values, peaks, spectral_period=2.5) == pytest.approx(0.984, abs=1e-3)
+    assert _bout_periodicity(values, peaks, spectral_period=3.5) == pytest.approx(0.283, abs=1e-3)
 
 
 def test_hind_paw_label_swaps_are_not_scratching():

@@ -9,7 +9,8 @@ parameters hold for a clean and a jittery pose model. For one individual:
    jitter) and from the stroke band's power (any jitter), in the quietest stretches.
 3. Candidates: short-time spectra of each hind paw relative to the body centre; a window
    is a candidate where the peak in the stroke band stands ``min_window_snr`` above what
-   the jitter alone would give.
+   the jitter alone would give; within ``train_reach_s`` of a called bout (bouts come in
+   trains), ``min_train_window_snr`` is enough.
 4. Strokes: within a candidate, the paw's motion along its principal axis, band-passed
    around the dominant frequency; one peak per stroke.
 5. Bouts: strokes split at pauses longer than ``merge_gap_s``; a bout slower than
@@ -48,6 +49,9 @@ SPECTRUM_WINDOWS_S = (0.25, 0.6)
 # Strokes weaker than this fraction of the bout's typical stroke are filter ringing or
 # jitter at the bout's edges or in a brief pause.
 WEAK_STROKE_FRACTION = 0.5
+# A stroke this few frames long or shorter is near the band's cap: its peaks are easily
+# missed or doubled, so its periodicity is also taken at the spectrum's period.
+FEW_FRAMES_PER_STROKE = 3.0
 # Confidence is a logistic of the weakest test's margin in doublings: 0.88 at one doubling.
 CONFIDENCE_SLOPE = 2.0
 
@@ -103,25 +107,11 @@ def detect_scratching(
     name = pose.individuals[individual]
     bouts, strokes = [], []
     rejected: dict[str, int] = {"too_slow": 0} | {test: 0 for test in _TESTS}
+    spectra = {side: _window_snr(sig, side) for side in SIDES}
     for side in SIDES:
-        for segment in _candidate_segments(sig, side, params):
-            # Walking is common and costly to examine stroke by stroke: a candidate without
-            # enough still time for the shortest bout is refused at once.
-            still_s = np.sum(sig.speed_bl_s[segment] <= params.max_body_speed_bl_s) / fps
-            if still_s < params.min_strokes / params.max_stroke_hz:
-                rejected["moving"] += 1
-                continue
-            for found in _bouts_in_segment(sig, side, segment, params):
-                # Slower than the band is not scratching, however regular: a hard limit.
-                if fps / _stroke_period(found.times) < params.min_stroke_hz:
-                    rejected["too_slow"] += 1
-                    continue
-                stats = _evidence(sig, side, found, params)
-                confidence, weakest = _confidence(stats, params)
-                if confidence < params.min_confidence:
-                    rejected[weakest] += 1
-                    continue
-                bouts.append((found, side, confidence))
+        for segment in _candidate_segments(spectra[side], pose.n_frames, params.min_window_snr):
+            bouts += _judged_bouts(sig, side, segment, params, rejected)
+    bouts += _bouts_in_trains(sig, spectra, bouts, params, rejected)
     bouts.sort(key=lambda b: b[0].peaks[0])
     rows = []
     for bout_id, (found, side, confidence) in enumerate(bouts, start=1):
@@ -141,6 +131,56 @@ def detect_scratching(
         rejected=rejected,
         noise_floor_bl={k: float(np.sqrt(v)) / body_length for k, v in sig.noise_var.items()},
     )
+
+
+def _judged_bouts(sig: _Signals, side: str, segment: slice, params: ScratchParams,
+                  rejected: dict[str, int]) -> list[tuple[_Bout, str, float]]:
+    """The bouts of one candidate that pass the evidence tests, with their confidence;
+    ``rejected`` counts the others by their weakest test."""
+    # Walking is common and costly to examine stroke by stroke: a candidate without
+    # enough still time for the shortest bout is refused at once.
+    still_s = np.sum(sig.speed_bl_s[segment] <= params.max_body_speed_bl_s) / sig.fps
+    if still_s < params.min_strokes / params.max_stroke_hz:
+        rejected["moving"] += 1
+        return []
+    passed = []
+    for found in _bouts_in_segment(sig, side, segment, params):
+        # Slower than the band is not scratching, however regular: a hard limit.
+        if sig.fps / _stroke_period(found.times) < params.min_stroke_hz:
+            rejected["too_slow"] += 1
+            continue
+        confidence, weakest = _confidence(_evidence(sig, side, found, params), params)
+        if confidence < params.min_confidence:
+            rejected[weakest] += 1
+            continue
+        passed.append((found, side, confidence))
+    return passed
+
+
+def _bouts_in_trains(sig: _Signals, spectra: dict[str, list],
+                     called: list[tuple[_Bout, str, float]], params: ScratchParams,
+                     rejected: dict[str, int]) -> list[tuple[_Bout, str, float]]:
+    """Weaker bouts next to called ones. Scratch bouts come in trains, a paw-down pause
+    apart, and a train's short bouts are the ones whose spectrum misses ``min_window_snr``;
+    next to a called bout the mouse is already still and scratching, so a candidate there
+    needs only ``min_train_window_snr`` and must pass every evidence test as before. A bout
+    found so does not vouch for further ones."""
+    if not called:
+        return []
+    reach = int(round(params.train_reach_s * sig.fps))
+    near = np.zeros(len(sig.valid), dtype=bool)
+    taken = np.zeros(len(sig.valid), dtype=bool)
+    for found, _, _ in called:
+        near[max(0, found.peaks[0] - reach):found.peaks[-1] + reach + 1] = True
+        taken[found.peaks[0]:found.peaks[-1] + 1] = True
+    weaker = []
+    for side in SIDES:
+        for segment in _candidate_segments(spectra[side], len(near),
+                                           params.min_train_window_snr, near):
+            # The called bouts' own candidates are found again at the lower threshold.
+            weaker += [bout for bout in _judged_bouts(sig, side, segment, params, rejected)
+                       if not taken[bout[0].peaks[0]:bout[0].peaks[-1] + 1].any()]
+    return weaker
 
 
 def _check_fps(pose: PoseData, params: ScratchParams) -> float:
@@ -344,11 +384,12 @@ def _body_speed(centre: np.ndarray, fps: float) -> np.ndarray:
 
 # --- candidates --------------------------------------------------------------------------
 
-def _candidate_segments(sig: _Signals, side: str, params: ScratchParams) -> list[slice]:
-    """Spans where the paw's short-time spectrum has a peak in the band above the jitter."""
+def _window_snr(sig: _Signals, side: str) -> list[tuple[int, int, np.ndarray]]:
+    """The paw's short-time spectra: per window length, (window frames, hop, the peak in
+    the stroke band over the jitter's power in that bin, per window)."""
     sos = _sos(sig.fps, sig.band, BAND_ORDER)
     relative = np.where(sig.valid[:, None], sig.in_band[side], 0.0)
-    active = np.zeros(len(relative), dtype=bool)
+    spectra = []
     for window_s in SPECTRUM_WINDOWS_S:
         size = max(8, int(round(window_s * sig.fps)))
         if size > len(relative):
@@ -362,9 +403,19 @@ def _candidate_segments(sig: _Signals, side: str, params: ScratchParams) -> list
         response = np.abs(signal.sosfreqz(sos, worN=freqs, fs=sig.fps)[1]) ** 4  # zero-phase
         usable = (freqs >= sig.band[0]) & (freqs <= sig.band[1]) & (response > 0.5)
         expected = 2 * sig.noise_var[side] * np.sum(taper**2) * response[usable]
-        snr = (power[:, usable] / expected).max(axis=1)
-        for start in np.flatnonzero(snr >= params.min_window_snr) * hop:
-            active[start:start + size] = True
+        spectra.append((size, hop, (power[:, usable] / expected).max(axis=1)))
+    return spectra
+
+
+def _candidate_segments(spectra: list[tuple[int, int, np.ndarray]], n_frames: int,
+                        min_snr: float, within: np.ndarray | None = None) -> list[slice]:
+    """Spans covered by windows whose spectral peak is ``min_snr`` times the jitter's; with
+    ``within``, only windows that lie wholly where it is True."""
+    active = np.zeros(n_frames, dtype=bool)
+    for size, hop, snr in spectra:
+        for start in np.flatnonzero(snr >= min_snr) * hop:
+            if within is None or within[start:start + size].all():
+                active[start:start + size] = True
     labels, _ = ndimage.label(active)
     return [s for (s,) in ndimage.find_objects(labels)]
 
@@ -435,7 +486,7 @@ def _bouts_in_segment(sig: _Signals, side: str, candidate: slice,
         usable = valid[span]
         bouts.append(_Bout(
             snr=float(np.mean(narrow[span][usable] ** 2)) / (sig.noise_var[side] * gain),
-            periodicity=_periodicity(broad[span] @ axis, _stroke_period(times[group])),
+            periodicity=_bout_periodicity(broad[span] @ axis, times[group], sig.fps / frequency),
             power={k: float(np.mean(np.sum(v[span][usable] ** 2, axis=1)))
                    for k, v in narrow_all.items()},
             noise_power={k: 2 * v * gain for k, v in sig.noise_var.items()},
@@ -481,6 +532,17 @@ def _refine_peaks(values: np.ndarray, peaks: np.ndarray, reach: int) -> np.ndarr
     windows = sliding_window_view(np.pad(values, reach, mode="edge"), 2 * reach + 1)
     refined = peaks + np.argmax(windows[peaks], axis=1) - reach
     return np.unique(np.clip(refined, 0, len(values) - 1))
+
+
+def _bout_periodicity(values: np.ndarray, times: np.ndarray, spectral_period: float) -> float:
+    """Periodicity at the strokes' mean period. Where a stroke lasts at most
+    FEW_FRAMES_PER_STROKE frames, one missed or extra peak shifts a short bout's mean period
+    by a tenth or more and the autocorrelation misses the true period: there the candidate
+    spectrum's period (``spectral_period``, frames) is tried as well, the better counting."""
+    periodicity = _periodicity(values, _stroke_period(times))
+    if spectral_period <= FEW_FRAMES_PER_STROKE:
+        periodicity = max(periodicity, _periodicity(values, spectral_period))
+    return periodicity
 
 
 def _periodicity(values: np.ndarray, period: float) -> float:

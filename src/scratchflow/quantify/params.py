@@ -34,6 +34,10 @@ class ScratchParams(RangedParams):
     min_strokes: int = field(default=3, metadata=_range(2, 1000))
     # Candidates: a short-time spectral peak this many times the jitter's power.
     min_window_snr: float = field(default=10.0, metadata=_range(1, 1e6))
+    # Within train_reach_s of a called bout (scratch bouts come in trains), a candidate needs
+    # only min_train_window_snr; its bouts pass the same evidence tests.
+    min_train_window_snr: float = field(default=8.0, metadata=_range(1, 1e6))
+    train_reach_s: float = field(default=2.0, metadata=_range(0, 60))
     # Evidence tests, one per bout (docs/design.md says what each is for). Their values were
     # chosen by `benchmarks/semisynthetic.py --tune` on the benchmark's tuning split only
     # (max_body_ratio later by hand, on the same split).
@@ -92,6 +96,8 @@ HELP = {
     "min_strokes": "Strokes. A bout needs at least this many.",
     "min_window_snr": "Ratio. Short-time spectral peak over the jitter's power that makes a "
                       "candidate.",
+    "min_train_window_snr": "Ratio. The same, within train_reach_s of a called bout.",
+    "train_reach_s": "Seconds. How far from a called bout a weaker candidate is looked for.",
     "min_bout_snr": "Ratio. Evidence: a bout's power along its stroke axis over the jitter's.",
     "max_interval_cv": "Ratio. Evidence: largest spread (CV) of the stroke intervals.",
     "min_periodicity": "Correlation. Evidence: autocorrelation at one stroke period.",
