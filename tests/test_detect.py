@@ -290,6 +290,37 @@ def test_a_weak_bout_next_to_a_called_one_is_found():
     assert detect(as_pose(pos, 60), no_trains).bouts.n_strokes.tolist() == [12]
 
 
+def swap_hind_labels(pos, fps, start_s, end_s, seed=0):
+    """As DeepLabCut does when the hind paws are close: the labels trade places every 1-4
+    frames from start_s to end_s."""
+    rng = np.random.default_rng(seed)
+    frame, swapped = int(start_s * fps), False
+    while frame < end_s * fps:
+        dwell = int(rng.integers(1, 5))
+        swapped = not swapped
+        if swapped:
+            rows = slice(frame, frame + dwell)
+            pos[rows, [HIND["left"], HIND["right"]]] = pos[rows, [HIND["right"], HIND["left"]]]
+        frame += dwell
+
+
+def test_the_train_pass_counts_its_rejections_apart():
+    # A called bout, then 1 s later a label swap: the first pass rejects the swap, and the
+    # train pass, which looks again near the called bout at a lower threshold, rejects it
+    # again. The first pass's counts are those of a run without the train pass.
+    fps = 120
+    pos = jittery_mouse(fps, jitter_px=1.0, seconds=8)
+    add_strokes(pos, fps, HIND["left"], 2.0, n=12, hz=15, amplitude_px=20.0)
+    pos[:, HIND["right"]] = [20, 6]  # paws close together
+    swap_hind_labels(pos, fps, 3.8, 4.3)
+    result = detect(as_pose(pos, fps))
+    assert result.bouts.n_strokes.tolist() == [12]
+    without_trains = detect(as_pose(pos, fps), ScratchParams(train_reach_s=0.0))
+    assert result.rejected == without_trains.rejected
+    assert sum(result.rejected.values()) >= 1 and sum(result.rejected_in_trains.values()) >= 1
+    assert sum(without_trains.rejected_in_trains.values()) == 0
+
+
 def test_a_fast_bout_is_periodic_at_its_spectral_period():
     # Twelve strokes of 2.5 frames (24 Hz at 60 fps) with two extra peaks found between
     # strokes: the peaks' mean period is 27.5 / 13 = 2.115 frames, 15 % short, and the
@@ -308,15 +339,7 @@ def test_hind_paw_label_swaps_are_not_scratching():
     pos = jittery_mouse(fps, jitter_px=1.0, seconds=6)
     pos[:, HIND["left"]] = [20, -6]  # paws close together
     pos[:, HIND["right"]] = [20, 6]
-    rng = np.random.default_rng(0)
-    frame, swapped = 2 * fps, False
-    while frame < 2.5 * fps:
-        dwell = int(rng.integers(1, 5))
-        swapped = not swapped
-        if swapped:
-            rows = slice(frame, frame + dwell)
-            pos[rows, [HIND["left"], HIND["right"]]] = pos[rows, [HIND["right"], HIND["left"]]]
-        frame += dwell
+    swap_hind_labels(pos, fps, 2.0, 2.5)
     likelihood = np.full(pos.shape[:2], 0.8)
     result = detect(as_pose(pos, fps, likelihood))
     assert result.bouts.empty

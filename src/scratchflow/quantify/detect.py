@@ -65,6 +65,9 @@ class ScratchResult:
     bouts: pd.DataFrame
     strokes: pd.DataFrame
     rejected: dict[str, int] = field(default_factory=dict)
+    # The train pass's own: it sees again, at its lower threshold, candidates near called
+    # bouts that the first pass may have counted already.
+    rejected_in_trains: dict[str, int] = field(default_factory=dict)
     noise_floor_bl: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -107,11 +110,12 @@ def detect_scratching(
     name = pose.individuals[individual]
     bouts, strokes = [], []
     rejected: dict[str, int] = {"too_slow": 0} | {test: 0 for test in _TESTS}
+    rejected_in_trains = dict.fromkeys(rejected, 0)
     spectra = {side: _window_snr(sig, side) for side in SIDES}
     for side in SIDES:
         for segment in _candidate_segments(spectra[side], pose.n_frames, params.min_window_snr):
             bouts += _judged_bouts(sig, side, segment, params, rejected)
-    bouts += _bouts_in_trains(sig, spectra, bouts, params, rejected)
+    bouts += _bouts_in_trains(sig, spectra, bouts, params, rejected_in_trains)
     bouts.sort(key=lambda b: b[0].peaks[0])
     rows = []
     for bout_id, (found, side, confidence) in enumerate(bouts, start=1):
@@ -129,6 +133,7 @@ def detect_scratching(
         bouts=pd.DataFrame(rows, columns=BOUT_COLUMNS),
         strokes=pd.DataFrame(strokes, columns=STROKE_COLUMNS),
         rejected=rejected,
+        rejected_in_trains=rejected_in_trains,
         noise_floor_bl={k: float(np.sqrt(v)) / body_length for k, v in sig.noise_var.items()},
     )
 

@@ -109,7 +109,8 @@ def write_outputs(results: list[ScratchResult], usable: list[float], pose: PoseD
         bodyparts={role: pose.keypoints[i] for role, i in roles.items()},
         individuals={
             r.individual: {"body_length_px": r.body_length_px, "noise_floor_bl": r.noise_floor_bl,
-                           "rejected_candidates": r.rejected}
+                           "rejected_candidates": r.rejected,
+                           "rejected_train_candidates": r.rejected_in_trains}
             for r in results
         },
     )
