@@ -83,9 +83,10 @@ def test_submit_print_only_does_not_run_nextflow(bin_dir, tmp_path):
     assert not (tmp_path / "ran").exists()
 
 
-@pytest.mark.parametrize("option", ["INPUT", "--model", "--out", "--work-dir"])
+@pytest.mark.parametrize("option", ["INPUT", "--model", "--out", "--work-dir",
+                                    "--behaviour-model"])
 def test_submit_refuses_local_paths(bin_dir, option):
-    options = list(OPTIONS)
+    options = [*OPTIONS, "--behaviour-model", "s3://lab/models/behaviour"]
     options[0 if option == "INPUT" else options.index(option) + 1] = "results/local"
 
     result = CliRunner().invoke(main, ["submit", *options])
@@ -94,11 +95,24 @@ def test_submit_refuses_local_paths(bin_dir, option):
     assert f"results/local: {option} must be an s3:// URI" in result.output
 
 
+def test_the_report_options_reach_the_pipeline(bin_dir):
+    result = CliRunner().invoke(main, ["submit", *OPTIONS, "--control", "vehicle",
+                                       "--clips-per-mouse", "3", "--behaviour-model",
+                                       "s3://lab/models/behaviour"])
+    assert result.exit_code == 0, result.output
+    passed = shlex.split(result.stdout)
+    assert passed[:-1] == EXPECTED[:-1] + ["--control", "vehicle", "--clips_per_mouse", "3",
+                                           "--behaviour_model", "s3://lab/models/behaviour"]
+    assert passed[-1] == "-resume"
+
+
 def test_what_submit_passes_is_what_the_pipeline_accepts():
     command = nextflow_command(Submission("s3://b/in/", "s3://b/m", "s3://b/out", "s3://b/w",
                                           region="r", cpu_queue="c", gpu_queue="g",
                                           params_yaml="s3://b/p.yaml", experiment="e",
-                                          cpu_container="c", gpu_container="g"))
+                                          cpu_container="c", gpu_container="g",
+                                          control="vehicle", clips_per_mouse=2,
+                                          behaviour_model="s3://b/behaviour"))
     assert set(PARAMETERS.values()) <= {arg[2:] for arg in command if arg.startswith("--")}
     passed = {arg[2:] for arg in command if arg.startswith("--")}
     schema = json.loads((REPO / "nextflow_schema.json").read_text())

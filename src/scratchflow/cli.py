@@ -516,6 +516,12 @@ def _progress_bar(label: str, length: int):
               show_default="$AWS_REGION, else the pipeline's", help="AWS region.")
 @click.option("--params", "params_yaml", help="Detector parameters YAML (local or s3://).")
 @click.option("--experiment", help="Experiment name in the summary.")
+@click.option("--control", metavar="GROUP",
+              help="Compare every other group with this one (summarise --control).")
+@click.option("--clips-per-mouse", type=click.IntRange(min=0),
+              help="Review clips of up to N bouts per mouse, linked from the report.")
+@click.option("--behaviour-model", help="s3:// behaviour model folder: behaviour classes per "
+              "frame of each mouse (docs/behaviour.md).")
 @click.option("--pipeline", show_default="this checkout",
               help="Pipeline checkout, main.nf or GitHub repo.")
 @click.option("--revision", help="Git branch, tag or commit of the pipeline (nextflow -r).")

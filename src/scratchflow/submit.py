@@ -22,9 +22,11 @@ PARAMETERS = {
     "cpu_queue": "aws_cpu_queue", "gpu_queue": "aws_gpu_queue",
     "params_yaml": "params_yaml", "experiment": "experiment",
     "cpu_container": "cpu_container", "gpu_container": "gpu_container",
+    "control": "control", "clips_per_mouse": "clips_per_mouse",
+    "behaviour_model": "behaviour_model",
 }
-# AWS Batch tasks read and write only S3.
-S3_ONLY = ("input", "model", "outdir", "work_dir")
+# AWS Batch tasks read and write only S3 (the optional ones where given).
+S3_ONLY = ("input", "model", "outdir", "work_dir", "behaviour_model")
 # How `scratchflow submit` names the fields whose option is not --field-name.
 CLI_NAMES = {"input": "INPUT", "outdir": "--out"}
 
@@ -46,12 +48,15 @@ class Submission:
     resume: bool = False
     cpu_container: str | None = None  # e.g. the lab's ECR images (docker/README.md)
     gpu_container: str | None = None
+    control: str | None = None  # the group the others are compared with
+    clips_per_mouse: int | None = None  # review clips of up to N bouts per mouse
+    behaviour_model: str | None = None  # s3:// behaviour model folder: classify every frame
 
 
 def nextflow_command(sub: Submission) -> list[str]:
     for name in S3_ONLY:
         value = getattr(sub, name)
-        if not is_s3(value):
+        if value is not None and not is_s3(value):
             option = CLI_NAMES.get(name, "--" + name.replace("_", "-"))
             raise InputError(value, f"{option} must be an s3:// URI: AWS Batch tasks read and "
                              "write S3 only", "upload inputs with `scratchflow upload` (or "
@@ -63,7 +68,7 @@ def nextflow_command(sub: Submission) -> list[str]:
     for field, parameter in PARAMETERS.items():
         value = getattr(sub, field)
         if value is not None:
-            command += [f"--{parameter}", value]
+            command += [f"--{parameter}", str(value)]
     if sub.resume:
         command.append("-resume")  # last: it takes an optional session id after it
     return command
