@@ -271,6 +271,17 @@ def test_a_bout_typical_stroke_is_its_core_median():
     np.testing.assert_array_equal(kept, [3, 4, 5])
 
 
+def test_glitch_peaks_do_not_make_the_core():
+    # Ten strokes of 0.1-0.2 BL around two tracking glitches of 0.55 and 0.6 BL. Against the
+    # strongest peak the core would be the glitches (>= 0.3), its median 0.575, and every
+    # stroke (< 0.29) dropped. With 12 peaks the strongest is the 80th percentile peak
+    # (0.2): the core is the peaks >= 0.1, median 0.16, and only the 0.05 jitter peak
+    # (< 0.08) is dropped.
+    prominence = np.array([0.05, 0.12, 0.15, 0.2, 0.14, 0.6, 0.18, 0.1, 0.55, 0.16, 0.13, 0.17])
+    kept = _drop_weak(np.arange(12), prominence)
+    np.testing.assert_array_equal(kept, np.arange(1, 12))
+
+
 def test_a_weak_bout_next_to_a_called_one_is_found():
     # Twelve 20 px strokes at 20 Hz and 60 fps, a 0.5 s paw-down pause, then four 12 px
     # strokes (4.1-4.3 s), under 2.4 px jitter. The short bout's spectrum stands between

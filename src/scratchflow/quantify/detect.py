@@ -49,6 +49,11 @@ SPECTRUM_WINDOWS_S = (0.25, 0.6)
 # Strokes weaker than this fraction of the bout's typical stroke are filter ringing or
 # jitter at the bout's edges or in a brief pause.
 WEAK_STROKE_FRACTION = 0.5
+# From this many peaks on, a long candidate's strongest peaks may be tracking glitches (0.5 BL
+# and more against strokes of 0.1-0.2): its strongest stroke is then taken as its
+# STRONG_QUANTILE, which a glitch or two among eight or more peaks do not reach.
+GLITCH_MIN_PEAKS = 8
+STRONG_QUANTILE = 0.8
 # A stroke this few frames long or shorter is near the band's cap: its peaks are easily
 # missed or doubled, so its periodicity is also taken at the spectrum's period.
 FEW_FRAMES_PER_STROKE = 3.0
@@ -597,11 +602,17 @@ def _drop_weak(group: np.ndarray, prominence: np.ndarray) -> np.ndarray:
     """Drop strokes weaker than WEAK_STROKE_FRACTION of the bout's typical stroke: the median
     of its core, the strokes at least that fraction of the strongest. In the margins of a
     short bout, jitter peaks can outnumber the strokes and would pull a plain median down
-    to their own size."""
+    to their own size. In a group of GLITCH_MIN_PEAKS or more the strongest is its
+    STRONG_QUANTILE, so that a glitch or two cannot make themselves the whole core and every
+    true stroke look weak."""
     if group.size == 0:
         return group
     sizes = prominence[group]
-    core = sizes[sizes >= WEAK_STROKE_FRACTION * sizes.max()]
+    if sizes.size >= GLITCH_MIN_PEAKS:
+        strongest = np.quantile(sizes, STRONG_QUANTILE, method="higher")
+    else:
+        strongest = sizes.max()
+    core = sizes[sizes >= WEAK_STROKE_FRACTION * strongest]
     return group[sizes >= WEAK_STROKE_FRACTION * np.median(core)]
 
 
