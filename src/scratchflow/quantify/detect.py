@@ -51,7 +51,8 @@ SPECTRUM_WINDOWS_S = (0.25, 0.6)
 WEAK_STROKE_FRACTION = 0.5
 # From this many peaks on, a long candidate's strongest peaks may be tracking glitches (0.5 BL
 # and more against strokes of 0.1-0.2): its strongest stroke is then taken as its
-# STRONG_QUANTILE, which a glitch or two among eight or more peaks do not reach.
+# STRONG_QUANTILE peak, which glitches do not reach while they are at most a fifth of the
+# peaks.
 GLITCH_MIN_PEAKS = 8
 STRONG_QUANTILE = 0.8
 # A stroke this few frames long or shorter is near the band's cap: its peaks are easily
@@ -603,8 +604,8 @@ def _drop_weak(group: np.ndarray, prominence: np.ndarray) -> np.ndarray:
     of its core, the strokes at least that fraction of the strongest. In the margins of a
     short bout, jitter peaks can outnumber the strokes and would pull a plain median down
     to their own size. In a group of GLITCH_MIN_PEAKS or more the strongest is its
-    STRONG_QUANTILE, so that a glitch or two cannot make themselves the whole core and every
-    true stroke look weak."""
+    STRONG_QUANTILE peak, so that a few glitches cannot make themselves the whole core and
+    every true stroke look weak."""
     if group.size == 0:
         return group
     sizes = prominence[group]
