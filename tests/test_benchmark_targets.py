@@ -25,8 +25,8 @@ def main_mix(bench, shared_data, fps: float) -> dict:
 
 @pytest.mark.parametrize("fps", [60.0, 120.0])
 def test_every_target(bench, shared_data, fps):
-    # BENCHMARKS.md: since round 5 all four targets are met at 60 fps too (bout F1 0.957,
-    # time F1 0.956), with little margin; precision guards against buying recall.
+    # BENCHMARKS.md: since round 5 all four targets are met at 60 fps too (bout F1 0.959,
+    # time F1 0.958 after round 6), with little margin; precision guards against buying recall.
     row = main_mix(bench, shared_data, fps)
     assert row["n_true"] >= 400
     assert row["bout_precision"] >= 0.98
